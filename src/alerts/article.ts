@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { LOCALES, type Locale } from '../config';
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+// No control characters except tab and newline: they have no place in a headline and CR/LF in a
+// subject would be a header-injection attempt.
+const line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must be a single line without control characters');
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), 'must not contain control characters');
+
+/** The publish request body; unknown fields are an error, not silently dropped. */
+export function articleSchema(topics: readonly string[]) {
+  return z
+    .object({
+      id: z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+      title: line(300),
+      url: httpUrl.optional(),
+      summary: text(2000).optional(),
+      body: text(200_000).refine((v) => v.trim().length > 0, 'must not be empty'),
+      locale: z.enum(LOCALES).optional(),
+      topics: z.array(z.enum(topics as [string, ...string[]])).max(topics.length).optional(),
+      author: line(200).optional(),
+      publishedAt: z.iso.datetime({ offset: true }).optional(),
+      imageUrl: httpUrl.optional(),
+    })
+    .strict();
+}
+
+export type ArticleInput = z.infer<ReturnType<typeof articleSchema>>;
+
+/** An article as stored with its alert: locale and topics resolved, body split into paragraphs. */
+export interface Article {
+  id?: string;
+  title: string;
+  url?: string;
+  summary?: string;
+  paragraphs: string[];
+  locale: Locale;
+  topics: string[];
+  author?: string;
+  publishedAt?: string;
+  imageUrl?: string;
+}
+
+export function toArticle(input: ArticleInput, defaultLocale: Locale): Article {
+  return {
+    id: input.id,
+    title: input.title,
+    url: input.url,
+    summary: input.summary?.trim() || undefined,
+    paragraphs: splitParagraphs(input.body),
+    locale: input.locale ?? defaultLocale,
+    topics: [...new Set(input.topics ?? [])],
+    author: input.author,
+    publishedAt: input.publishedAt,
+    imageUrl: input.imageUrl,
+  };
+}
+
+/** Blank lines separate paragraphs; line breaks inside one are folded to spaces. */
+export function splitParagraphs(body: string): string[] {
+  return body
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
+    .filter((p) => p.length > 0);
+}
+
+/** No topics on either side means everything matches; otherwise they must share one. */
+export function topicsMatch(subscriberTopics: readonly string[], articleTopics: readonly string[]): boolean {
+  if (subscriberTopics.length === 0 || articleTopics.length === 0) return true;
+  return subscriberTopics.some((t) => articleTopics.includes(t));
+}

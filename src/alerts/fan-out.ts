@@ -1,0 +1,60 @@
+import type { Logger } from '../logger';
+import { SUBSCRIBER_SHARDS } from '../keys';
+import { batchJobId, type Queues } from '../queues';
+import type { SubscriberStore } from '../subscribers/subscriber-store';
+import type { AlertStore, BatchRef } from './alert-store';
+
+export interface FanoutDeps {
+  alerts: AlertStore;
+  subscribers: SubscriberStore;
+  queues: Pick<Queues, 'send'>;
+  batchSize: number;
+  logger: Logger;
+}
+
+/**
+ * Splits an alert's audience into batch jobs. It walks each shard's set of confirmed ids with a
+ * cursor, one page per batch, so memory stays flat however many subscribers there are; a batch is an
+ * id range, so a retried fan-out produces the same jobs (same job ids) and nothing twice.
+ */
+export async function runFanout(deps: FanoutDeps, alertId: string): Promise<{ batches: number; planned: number }> {
+  const log = deps.logger.child({ alertId });
+  const alert = await deps.alerts.get(alertId);
+  if (!alert) {
+    log.warn('fan-out for a missing alert; nothing to do');
+    return { batches: 0, planned: 0 };
+  }
+  if (!(await deps.alerts.markSending(alertId))) {
+    log.info({ state: alert.state }, 'alert is no longer queued or sending; fan-out skipped');
+    return { batches: 0, planned: 0 };
+  }
+  const locale = alert.article.locale;
+  let planned = 0;
+  let batches = 0;
+  // Round-robin over shards so the first batches start on every shard at once.
+  const cursors = Array.from({ length: SUBSCRIBER_SHARDS }, () => 0 as number | undefined);
+  while (cursors.some((c) => c !== undefined)) {
+    const jobs: { name: string; data: { alertId: string; batch: BatchRef }; opts: { jobId: string } }[] = [];
+    for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard++) {
+      const after = cursors[shard];
+      if (after === undefined) continue;
+      const ids = await deps.subscribers.activeIds(shard, locale, after, '+inf', deps.batchSize);
+      if (ids.length === 0) {
+        cursors[shard] = undefined;
+        continue;
+      }
+      const batch: BatchRef = { shard, after, upTo: ids[ids.length - 1]!, count: ids.length };
+      jobs.push({ name: 'batch', data: { alertId, batch }, opts: { jobId: batchJobId(alertId, batch) } });
+      cursors[shard] = ids.length < deps.batchSize ? undefined : batch.upTo;
+    }
+    if (jobs.length > 0) {
+      await deps.queues.send.addBulk(jobs);
+      batches += jobs.length;
+      planned += jobs.reduce((n, j) => n + j.data.batch.count, 0);
+      await deps.alerts.setPlanned(alertId, planned);
+    }
+  }
+  const state = await deps.alerts.fanoutDone(alertId, planned, batches);
+  log.info({ batches, planned, state }, 'fan-out done');
+  return { batches, planned };
+}

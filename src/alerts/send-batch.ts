@@ -1,0 +1,129 @@
+import type { Logger } from '../logger';
+import { maskEmail } from '../logger';
+import type { Mailer } from '../mail/mailer';
+import type { MessageTemplate } from '../mail/message-template';
+import { classifySendError, type SendFailure } from '../mail/transport';
+import type { Links } from '../subscribers/links';
+import type { Subscriber, SubscriberStore } from '../subscribers/subscriber-store';
+import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
+import { topicsMatch } from './article';
+
+export interface BatchSenderDeps {
+  alerts: AlertStore;
+  subscribers: SubscriberStore;
+  mailer: Mailer;
+  links: Links;
+  /** Messages in flight at once within one batch. */
+  sendConcurrency: number;
+  logger: Logger;
+}
+
+export interface BatchAttempt {
+  /** 1-based attempt number and the most the queue will make. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export interface BatchResult {
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Recipients that hit a temporary failure and are owed a retry. */
+  retry: number;
+  state: string;
+}
+
+/** Thrown when a batch must be retried for the recipients that failed temporarily. */
+export class RetryableBatchError extends Error {
+  constructor(readonly pending: number, readonly sample: string) {
+    super(`${pending} recipient(s) failed temporarily; last error: ${sample}`);
+    this.name = 'RetryableBatchError';
+  }
+}
+
+export interface BatchSender {
+  send(alertId: string, batch: BatchRef, attempt: BatchAttempt): Promise<BatchResult>;
+}
+
+// Rendered and built once per alert per process; batches of the same alert reuse it.
+const TEMPLATE_CACHE_SIZE = 16;
+
+export function createBatchSender(deps: BatchSenderDeps): BatchSender {
+  const templates = new Map<string, Promise<MessageTemplate>>();
+
+  function templateFor(alert: AlertRecord): Promise<MessageTemplate> {
+    let t = templates.get(alert.id);
+    if (!t) {
+      t = deps.mailer.prepareAlert(alert.article, alert.article.locale);
+      t.catch(() => templates.delete(alert.id));
+      templates.set(alert.id, t);
+      if (templates.size > TEMPLATE_CACHE_SIZE) templates.delete(templates.keys().next().value!);
+    }
+    return t;
+  }
+
+  return {
+    async send(alertId, batch, attempt) {
+      const log = deps.logger.child({ alertId, batch: `${batch.shard}:${batch.after}:${batch.upTo}` });
+      const alert = await deps.alerts.get(alertId);
+      if (!alert) {
+        log.warn('batch for a missing alert; nothing to do');
+        return { sent: 0, failed: 0, skipped: 0, retry: 0, state: 'missing' };
+      }
+      const article = alert.article;
+      // Read the range now, not at fan-out time: whoever left since is not mailed.
+      const inRange = await deps.subscribers.activeIds(batch.shard, article.locale, batch.after, batch.upTo, batch.count * 2 + 1000);
+      const owed = await deps.alerts.unsettled(alertId, inRange);
+      const records = await deps.subscribers.getMany(owed);
+      const recipients: Subscriber[] = [];
+      const skipped: number[] = [];
+      records.forEach((r, i) => {
+        if (!r || r.status !== 'confirmed') skipped.push(owed[i]!);
+        else if (topicsMatch(r.topics, article.topics)) recipients.push(r);
+      });
+      await deps.alerts.record(alertId, 'skipped', skipped);
+
+      const template = recipients.length > 0 ? await templateFor(alert) : undefined;
+      let sent = 0;
+      let failed = 0;
+      const temporary: { subscriber: Subscriber; failure: SendFailure }[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < recipients.length) {
+          const r = recipients[next++]!;
+          const raw = template!.personalise({
+            to: r.email,
+            slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
+          });
+          try {
+            await deps.mailer.send(r.email, raw);
+          } catch (err) {
+            const failure = classifySendError(err);
+            if (failure.kind === 'permanent') {
+              failed += await deps.alerts.record(alertId, 'failed', [r.id]);
+              await deps.subscribers.setStatus(r.id, 'bounced');
+              log.warn({ subscriberId: r.id, to: maskEmail(r.email), code: failure.code, error: failure.message }, 'hard bounce; address suppressed');
+            } else {
+              temporary.push({ subscriber: r, failure });
+            }
+            continue;
+          }
+          sent += await deps.alerts.record(alertId, 'sent', [r.id]);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, recipients.length) }, worker));
+
+      if (temporary.length > 0) {
+        const sample = temporary[temporary.length - 1]!.failure.message;
+        if (attempt.attempt < attempt.maxAttempts) throw new RetryableBatchError(temporary.length, sample);
+        // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
+        failed += await deps.alerts.record(alertId, 'failed', temporary.map((t) => t.subscriber.id));
+        log.error({ failed: temporary.length, attempts: attempt.attempt, error: sample }, 'temporary failures persisted; recipients marked failed');
+      }
+      const settled = inRange.length - (await deps.alerts.unsettled(alertId, inRange)).length;
+      const state = await deps.alerts.finishBatch(alertId, batch, settled);
+      log.info({ sent, failed, skipped: skipped.length, state }, 'batch done');
+      return { sent, failed, skipped: skipped.length, retry: 0, state };
+    },
+  };
+}

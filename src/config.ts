@@ -1,0 +1,186 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from './paths';
+
+export const LOCALES = ['id', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const urlString = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/**
+ * Every environment variable the service reads, with its default. This is the only place that
+ * knows about process.env; everything else receives a typed Config.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: intIn(0, 65535).default(3000),
+  PUBLIC_URL: urlString(['http:', 'https:']).optional(),
+  REDIS_URL: urlString(['redis:', 'rediss:']).optional(),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,32}$/, 'letters, digits, _ . - only (no braces: they would break hash tags)')
+    .default('kilat'),
+  SMTP_URL: urlString(['smtp:', 'smtps:']).optional(),
+  SMTP_POOL_SIZE: intIn(1, 100).default(8),
+  MAIL_FROM: z.string().min(3).optional(),
+  PUBLISHER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  DEFAULT_LOCALE: z.enum(LOCALES).default('id'),
+  TOPICS: z
+    .string()
+    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'a comma-separated list of lowercase slugs')
+    .default('politik,ekonomi,dunia,olahraga,teknologi'),
+  SITE_NAME: z.string().min(1).max(60).default('Kilat'),
+  TIME_ZONE: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Jakarta')
+    .default('Asia/Jakarta'),
+  EXCERPT_PARAGRAPHS: intIn(0, 50).default(3),
+  CONFIRM_TOKEN_TTL_HOURS: intIn(1, 24 * 30).default(48),
+  BATCH_SIZE: intIn(1, 10000).default(500),
+  SEND_CONCURRENCY: intIn(1, 1000).default(32),
+  WORKER_CONCURRENCY: intIn(1, 100).default(4),
+  WORKER_PROCESSES: intIn(1, 64).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VAR_DIR: z.string().min(1).optional(),
+  TRUST_PROXY: bool.default(false),
+});
+
+type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string;
+  redisUrl: string | undefined;
+  keyPrefix: string;
+  smtpUrl: string | undefined;
+  smtpPoolSize: number;
+  mailFrom: string;
+  publisherToken: string;
+  secretKey: string;
+  defaultLocale: Locale;
+  topics: string[];
+  siteName: string;
+  timeZone: string;
+  excerptParagraphs: number;
+  confirmTokenTtlSeconds: number;
+  batchSize: number;
+  sendConcurrency: number;
+  workerConcurrency: number;
+  workerProcesses: number;
+  logLevel: string;
+  varDir: string;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Secrets that may be missing in development because the dev bootstrap generates them. */
+export interface DevSecrets {
+  publisherToken: string;
+  secretKey: string;
+}
+
+/**
+ * Parses and validates an environment map. Throws ConfigError naming every bad variable.
+ * `dev` supplies generated secrets for a newcomer's machine; production must set them all.
+ */
+export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecrets): Config {
+  const cleaned: Env = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const missing: string[] = [];
+  const need = <T>(name: string, value: T | undefined): T | undefined => {
+    if (value === undefined && production) missing.push(name);
+    return value;
+  };
+  need('REDIS_URL', e.REDIS_URL);
+  need('SMTP_URL', e.SMTP_URL);
+  need('PUBLIC_URL', e.PUBLIC_URL);
+  const mailFrom = need('MAIL_FROM', e.MAIL_FROM);
+  const varDir = path.resolve(projectRoot, e.VAR_DIR ?? 'var');
+  need('PUBLISHER_TOKEN', e.PUBLISHER_TOKEN);
+  need('SECRET_KEY', e.SECRET_KEY);
+  const dev = !production && devSecrets && (!e.PUBLISHER_TOKEN || !e.SECRET_KEY) ? devSecrets(varDir) : undefined;
+  const publisherToken = e.PUBLISHER_TOKEN ?? dev?.publisherToken;
+  const secretKey = e.SECRET_KEY ?? dev?.secretKey;
+  if (!production) {
+    if (!publisherToken) missing.push('PUBLISHER_TOKEN');
+    if (!secretKey) missing.push('SECRET_KEY');
+  }
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Missing required configuration: ${missing.join(', ')}` +
+        (production ? ' (NODE_ENV=production sets no defaults)' : ''),
+    );
+  }
+  const port = e.PORT;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    redisUrl: e.REDIS_URL,
+    keyPrefix: e.KEY_PREFIX,
+    smtpUrl: e.SMTP_URL,
+    smtpPoolSize: e.SMTP_POOL_SIZE,
+    mailFrom: mailFrom ?? 'Kilat <alerts@localhost>',
+    publisherToken: publisherToken!,
+    secretKey: secretKey!,
+    defaultLocale: e.DEFAULT_LOCALE,
+    topics: e.TOPICS.split(','),
+    siteName: e.SITE_NAME,
+    timeZone: e.TIME_ZONE,
+    excerptParagraphs: e.EXCERPT_PARAGRAPHS,
+    confirmTokenTtlSeconds: e.CONFIRM_TOKEN_TTL_HOURS * 3600,
+    batchSize: e.BATCH_SIZE,
+    sendConcurrency: e.SEND_CONCURRENCY,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    workerProcesses: e.WORKER_PROCESSES ?? Math.max(1, os.availableParallelism()),
+    logLevel: e.LOG_LEVEL,
+    varDir,
+    trustProxy: e.TRUST_PROXY,
+  };
+}
+
+/** The raw environment, read in exactly one place. */
+export function processEnv(): Env {
+  return process.env;
+}

@@ -1,0 +1,71 @@
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Config, Locale } from '../config';
+import type { Catalog } from '../i18n';
+import type { Logger } from '../logger';
+import type { Redis } from '../redis';
+import type { AlertStore } from '../alerts/alert-store';
+import type { PublishResult } from '../alerts/publish';
+import type { ArticleInput } from '../alerts/article';
+import type { SubscriptionService } from '../subscribers/subscription-service';
+import { errorBody, HttpError, toHttpError } from './errors';
+import { layout, messageBody } from './pages/pages';
+import { apiRoutes } from './routes/api';
+import { healthRoutes } from './routes/health';
+import { pageRoutes } from './routes/pages';
+import { devOutboxRoutes } from './routes/dev-outbox';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  catalog: Catalog;
+  subscriptions: SubscriptionService;
+  alerts: AlertStore;
+  publish(input: ArticleInput): Promise<PublishResult>;
+  /** Set in development when mail goes to the outbox instead of SMTP. */
+  outboxDir?: string;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use(helmet());
+
+  // A request that needs Redis gets a quick 503 while it is down instead of waiting on a timeout.
+  const requireRedis: RequestHandler = (_req, _res, next) => {
+    if (deps.redis.status !== 'ready') {
+      next(new HttpError(503, 'service_unavailable', 'The service is temporarily unavailable; try again shortly.', { 'Retry-After': '5' }));
+    } else next();
+  };
+
+  app.use(healthRoutes(deps));
+  app.use(pageRoutes(deps, requireRedis));
+  app.use('/api', apiRoutes(deps, requireRedis));
+  if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));
+
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    let e = toHttpError(err);
+    if (e.status === 500 && deps.redis.status !== 'ready') {
+      e = new HttpError(503, 'service_unavailable', 'The service is temporarily unavailable; try again shortly.', { 'Retry-After': '5' });
+    }
+    if (e.status >= 500) deps.logger.error({ err, path: req.path, method: req.method }, 'request failed');
+    if (res.headersSent) return;
+    res.set(e.headers);
+    if (req.path.startsWith('/api/') || req.path === '/api' || !req.accepts('html')) {
+      res.status(e.status).json(errorBody(e.code, e.message));
+      return;
+    }
+    const locale: Locale = deps.config.defaultLocale;
+    const s = deps.catalog[locale];
+    res
+      .status(e.status)
+      .type('html')
+      .send(layout({ locale, strings: s, siteName: deps.config.siteName, title: s.page.errorTitle!, body: messageBody(e.message, { href: '/', label: s.page.back! }) }));
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,45 @@
+/**
+ * The Redis key layout. Every key starts with the configured prefix and carries a hash tag, so the
+ * same layout runs on a single Redis or on Redis Cluster:
+ *  - a subscriber shard `{s<n>}` holds the shard's records, its address index, its id counter and
+ *    its per-locale active sets, so a sign-up or confirmation is one atomic script in one slot;
+ *  - an alert `{a<id>}` holds the alert record, its ledger bitmaps and its finished-batch set;
+ *  - global lookups (article dedupe, alert counter, recent alerts) sit in `{g}`;
+ *  - BullMQ queues use the prefix `<prefix>:{q}` so every queue key shares one slot.
+ */
+export const SUBSCRIBER_SHARDS = 16;
+
+export interface Keys {
+  prefix: string;
+  queuePrefix: string;
+  shardOfId(id: number): number;
+  subscriber(id: number): string;
+  emailIndex(shard: number): string;
+  idCounter(shard: number): string;
+  active(shard: number, locale: string): string;
+  alert(alertId: string): string;
+  ledger(alertId: string, outcome: 'sent' | 'failed' | 'skipped'): string;
+  batchesDone(alertId: string): string;
+  alertCounter(): string;
+  articleIndex(): string;
+  recentAlerts(): string;
+}
+
+export function createKeys(prefix: string): Keys {
+  const shardOfId = (id: number) => id % SUBSCRIBER_SHARDS;
+  return {
+    prefix,
+    queuePrefix: `${prefix}:{q}`,
+    shardOfId,
+    subscriber: (id) => `${prefix}:{s${shardOfId(id)}}:sub:${id}`,
+    emailIndex: (shard) => `${prefix}:{s${shard}}:email`,
+    idCounter: (shard) => `${prefix}:{s${shard}}:seq`,
+    active: (shard, locale) => `${prefix}:{s${shard}}:active:${locale}`,
+    alert: (alertId) => `${prefix}:{a${alertId}}:alert`,
+    ledger: (alertId, outcome) => `${prefix}:{a${alertId}}:${outcome}`,
+    batchesDone: (alertId) => `${prefix}:{a${alertId}}:batches-done`,
+    alertCounter: () => `${prefix}:{g}:alert-seq`,
+    articleIndex: () => `${prefix}:{g}:articles`,
+    recentAlerts: () => `${prefix}:{g}:recent-alerts`,
+  };
+}

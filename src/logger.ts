@@ -1,0 +1,25 @@
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+/** One JSON log shape for every process; `base` names the process role. */
+export function createLogger(level: string, role: string): Logger {
+  return pino({
+    level,
+    base: { role, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['email', '*.email', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
+  });
+}
+
+/** "budi.santoso@example.co.id" -> "b***o@e***.co.id": enough to tell addresses apart in logs, not to read them. */
+export function maskEmail(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 1) return '***';
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  const dot = domain.indexOf('.');
+  const maskedLocal = local.length <= 2 ? `${local[0]}*` : `${local[0]}***${local[local.length - 1]}`;
+  const maskedDomain = dot > 0 ? `${domain[0]}***${domain.slice(dot)}` : `${domain[0] ?? ''}***`;
+  return `${maskedLocal}@${maskedDomain}`;
+}

@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config';
+import { createCore, type Core } from './core';
+import { loadCatalog } from './i18n';
+import type { Logger } from './logger';
+import { publishArticle } from './alerts/publish';
+import { createApp } from './http/app';
+import { outboxDir } from './mail/create-transport';
+import { SubscriptionService } from './subscribers/subscription-service';
+
+export interface ApiServer {
+  core: Core;
+  server: Server;
+  /** The port it listens on (useful with PORT=0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Wires the API process: one place that builds every dependency and hands them to the app. */
+export async function startApi(config: Config, logger: Logger): Promise<ApiServer> {
+  const core = createCore(config, logger, 'api');
+  const app = createApp({
+    config,
+    logger,
+    redis: core.redis,
+    catalog: loadCatalog(),
+    alerts: core.alerts,
+    subscriptions: new SubscriptionService({ subscribers: core.subscribers, signer: core.signer, queues: core.queues }),
+    publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
+    outboxDir: config.smtpUrl ? undefined : outboxDir(config),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host }, 'api listening');
+  return {
+    core,
+    server,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await core.close();
+    },
+  };
+}

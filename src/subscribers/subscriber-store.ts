@@ -1,0 +1,203 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Locale } from '../config';
+import { SUBSCRIBER_SHARDS, type Keys } from '../keys';
+import { defineScripts } from '../redis-scripts';
+
+export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced' | 'complained';
+
+export interface Subscriber {
+  id: number;
+  email: string;
+  locale: Locale;
+  topics: string[];
+  status: SubscriberStatus;
+  createdAt: number;
+  confirmedAt?: number;
+  /** Nonce of the current sign-up; a confirm link must carry it. */
+  nonce: string;
+}
+
+export type SignupOutcome =
+  /** A new record, or a departed address starting a fresh double opt-in: send a confirmation. */
+  | 'created'
+  | 'resubscribe'
+  /** Still waiting for confirmation: send the confirmation again. */
+  | 'pending'
+  /** Already confirmed: nothing to send. */
+  | 'confirmed';
+
+export type ConfirmOutcome = 'confirmed' | 'already_confirmed' | 'stale' | 'not_found';
+
+// Each script touches only keys of one subscriber shard ({s<n>} hash tag), so it runs unchanged on
+// Redis Cluster. The record key is built from the shard prefix passed in KEYS, the way BullMQ's own
+// scripts build job keys: same hash tag, same slot.
+const SCRIPTS = {
+  kilatSignup: {
+    keys: 3,
+    // KEYS: emailIndex, idCounter, shardPrefix. ARGV: email, locale, topics, nonce, now, shard, shards
+    lua: `
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if not id then
+  id = tostring(redis.call('INCR', KEYS[2]) * tonumber(ARGV[7]) + tonumber(ARGV[6]))
+  redis.call('HSET', KEYS[1], ARGV[1], id)
+  redis.call('HSET', KEYS[3] .. 'sub:' .. id, 'e', ARGV[1], 'l', ARGV[2], 't', ARGV[3], 'st', 'pending', 'n', ARGV[4], 'c', ARGV[5])
+  return {id, 'created'}
+end
+local key = KEYS[3] .. 'sub:' .. id
+local st = redis.call('HGET', key, 'st')
+if st == 'confirmed' then return {id, 'confirmed'} end
+if st == 'pending' then
+  redis.call('HSET', key, 'l', ARGV[2], 't', ARGV[3])
+  return {id, 'pending'}
+end
+-- departed (or a record lost half-way): a fresh double opt-in with a new nonce
+redis.call('HSET', key, 'e', ARGV[1], 'l', ARGV[2], 't', ARGV[3], 'st', 'pending', 'n', ARGV[4], 'c', ARGV[5])
+redis.call('HDEL', key, 'cf')
+return {id, 'resubscribe'}
+`,
+  },
+  kilatConfirm: {
+    keys: 2,
+    // KEYS: record, shardPrefix. ARGV: nonce, now, id
+    lua: `
+local st = redis.call('HGET', KEYS[1], 'st')
+if not st then return 'not_found' end
+if st == 'confirmed' then return 'already_confirmed' end
+if st ~= 'pending' or redis.call('HGET', KEYS[1], 'n') ~= ARGV[1] then return 'stale' end
+local locale = redis.call('HGET', KEYS[1], 'l')
+redis.call('HSET', KEYS[1], 'st', 'confirmed', 'cf', ARGV[2])
+redis.call('ZADD', KEYS[2] .. 'active:' .. locale, tonumber(ARGV[3]), ARGV[3])
+return 'confirmed'
+`,
+  },
+  kilatSetStatus: {
+    keys: 2,
+    // KEYS: record, shardPrefix. ARGV: new status, id. Leaving 'confirmed' removes it from fan-out.
+    lua: `
+local st = redis.call('HGET', KEYS[1], 'st')
+if not st then return 'not_found' end
+if st == ARGV[1] then return 'unchanged' end
+local locale = redis.call('HGET', KEYS[1], 'l')
+redis.call('ZREM', KEYS[2] .. 'active:' .. locale, ARGV[2])
+redis.call('HSET', KEYS[1], 'st', ARGV[1])
+return st
+`,
+  },
+  kilatSetPreferences: {
+    keys: 2,
+    // KEYS: record, shardPrefix. ARGV: locale, topics, id
+    lua: `
+local st = redis.call('HGET', KEYS[1], 'st')
+if not st then return 'not_found' end
+local old = redis.call('HGET', KEYS[1], 'l')
+redis.call('HSET', KEYS[1], 'l', ARGV[1], 't', ARGV[2])
+if st == 'confirmed' and old ~= ARGV[1] then
+  redis.call('ZREM', KEYS[2] .. 'active:' .. old, ARGV[3])
+  redis.call('ZADD', KEYS[2] .. 'active:' .. ARGV[1], tonumber(ARGV[3]), ARGV[3])
+end
+return 'ok'
+`,
+  },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+
+export interface RecipientPage {
+  /** Ids in ascending order; the last one is the cursor for the next page. */
+  ids: number[];
+}
+
+/** Subscribers in Redis: records by id, an address index and per-locale sets of confirmed ids. */
+export class SubscriberStore {
+  private readonly redis: Redis;
+  private readonly keys: Keys;
+  private readonly run: (name: ScriptName, keys: string[], args: (string | number)[]) => Promise<unknown>;
+
+  constructor(deps: { redis: Redis; keys: Keys }) {
+    this.redis = deps.redis;
+    this.keys = deps.keys;
+    this.run = defineScripts(deps.redis, SCRIPTS);
+  }
+
+  shardOfEmail(email: string): number {
+    return createHash('sha1').update(email).digest().readUInt32BE(0) % SUBSCRIBER_SHARDS;
+  }
+
+  private shardPrefix(shard: number): string {
+    return `${this.keys.prefix}:{s${shard}}:`;
+  }
+
+  async signup(input: { email: string; locale: Locale; topics: string[] }, now = Date.now()): Promise<{ id: number; outcome: SignupOutcome }> {
+    const shard = this.shardOfEmail(input.email);
+    const nonce = randomBytes(6).toString('base64url');
+    const [id, outcome] = (await this.run(
+      'kilatSignup',
+      [this.keys.emailIndex(shard), this.keys.idCounter(shard), this.shardPrefix(shard)],
+      [input.email, input.locale, input.topics.join(','), nonce, now, shard, SUBSCRIBER_SHARDS],
+    )) as [string, SignupOutcome];
+    return { id: Number(id), outcome };
+  }
+
+  async confirm(id: number, nonce: string, now = Date.now()): Promise<ConfirmOutcome> {
+    const shard = this.keys.shardOfId(id);
+    return (await this.run('kilatConfirm', [this.keys.subscriber(id), this.shardPrefix(shard)], [nonce, now, id])) as ConfirmOutcome;
+  }
+
+  /** Moves a subscriber to a non-confirmed status; returns the previous status, or 'unchanged'/'not_found'. */
+  async setStatus(id: number, status: Exclude<SubscriberStatus, 'confirmed'>): Promise<string> {
+    const shard = this.keys.shardOfId(id);
+    return (await this.run('kilatSetStatus', [this.keys.subscriber(id), this.shardPrefix(shard)], [status, id])) as string;
+  }
+
+  async setPreferences(id: number, prefs: { locale: Locale; topics: string[] }): Promise<boolean> {
+    const shard = this.keys.shardOfId(id);
+    const r = await this.run('kilatSetPreferences', [this.keys.subscriber(id), this.shardPrefix(shard)], [prefs.locale, prefs.topics.join(','), id]);
+    return r === 'ok';
+  }
+
+  async get(id: number): Promise<Subscriber | undefined> {
+    return parseRecord(id, await this.redis.hgetall(this.keys.subscriber(id)));
+  }
+
+  async findByEmail(email: string): Promise<Subscriber | undefined> {
+    const id = await this.redis.hget(this.keys.emailIndex(this.shardOfEmail(email)), email);
+    return id === null ? undefined : this.get(Number(id));
+  }
+
+  /** Confirmed ids of one shard and locale with `after < id <= upTo`, ascending, at most `limit`. */
+  async activeIds(shard: number, locale: Locale, after: number, upTo: number | '+inf', limit: number): Promise<number[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.active(shard, locale), `(${after}`, upTo, 'LIMIT', 0, limit);
+    return ids.map(Number);
+  }
+
+  async countActive(shard: number, locale: Locale, after: number, upTo: number): Promise<number> {
+    return this.redis.zcount(this.keys.active(shard, locale), `(${after}`, upTo);
+  }
+
+  /** Records for ids of one shard, in one round trip; a missing record comes back undefined. */
+  async getMany(ids: number[]): Promise<(Subscriber | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.subscriber(id));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, value], i) => {
+      if (err) throw err;
+      return parseRecord(ids[i]!, value as Record<string, string>);
+    });
+  }
+}
+
+function parseRecord(id: number, h: Record<string, string>): Subscriber | undefined {
+  if (!h || !h.e) return undefined;
+  return {
+    id,
+    email: h.e,
+    locale: (h.l ?? 'id') as Locale,
+    topics: h.t ? h.t.split(',') : [],
+    status: (h.st ?? 'pending') as SubscriberStatus,
+    createdAt: Number(h.c ?? 0),
+    confirmedAt: h.cf ? Number(h.cf) : undefined,
+    nonce: h.n ?? '',
+  };
+}

@@ -1,0 +1,69 @@
+import type { Locale } from '../config';
+import type { Queues } from '../queues';
+import type { Subscriber, SubscriberStore } from './subscriber-store';
+import type { TokenSigner } from './tokens';
+
+export interface SubscriptionDeps {
+  subscribers: SubscriberStore;
+  signer: TokenSigner;
+  queues: Pick<Queues, 'confirmations'>;
+}
+
+export type TokenFailure = 'token_invalid' | 'token_expired' | 'token_wrong_purpose' | 'not_found';
+
+export type ConfirmResult = { ok: true; subscriber: Subscriber; already: boolean } | { ok: false; code: TokenFailure | 'token_stale' };
+export type SubscriberResult = { ok: true; subscriber: Subscriber } | { ok: false; code: TokenFailure };
+
+/** Sign-up, confirmation, unsubscribe and preferences: the subscriber lifecycle behind every route. */
+export class SubscriptionService {
+  constructor(private readonly deps: SubscriptionDeps) {}
+
+  /**
+   * Starts (or restarts) double opt-in. The caller answers the same whatever the outcome, so the
+   * response never tells whether an address was already known.
+   */
+  async signup(input: { email: string; locale: Locale; topics: string[] }): Promise<void> {
+    const { id, outcome } = await this.deps.subscribers.signup(input);
+    if (outcome !== 'confirmed') {
+      await this.deps.queues.confirmations.add('confirm', { subscriberId: id });
+    }
+  }
+
+  async confirm(token: unknown): Promise<ConfirmResult> {
+    const v = this.deps.signer.verify(token, 'confirm');
+    if (!v.ok) return v;
+    const outcome = await this.deps.subscribers.confirm(v.claims.subscriberId, v.claims.nonce ?? '');
+    if (outcome === 'not_found') return { ok: false, code: 'not_found' };
+    if (outcome === 'stale') return { ok: false, code: 'token_stale' };
+    const subscriber = (await this.deps.subscribers.get(v.claims.subscriberId))!;
+    return { ok: true, subscriber, already: outcome === 'already_confirmed' };
+  }
+
+  /** Who an unsubscribe or preferences link belongs to, without changing anything. */
+  async lookup(token: unknown, purpose: 'unsubscribe' | 'preferences'): Promise<SubscriberResult> {
+    const v = this.deps.signer.verify(token, purpose);
+    if (!v.ok) return v;
+    const subscriber = await this.deps.subscribers.get(v.claims.subscriberId);
+    return subscriber ? { ok: true, subscriber } : { ok: false, code: 'not_found' };
+  }
+
+  async unsubscribe(token: unknown): Promise<SubscriberResult> {
+    const found = await this.lookup(token, 'unsubscribe');
+    if (found.ok && (found.subscriber.status === 'confirmed' || found.subscriber.status === 'pending')) {
+      await this.deps.subscribers.setStatus(found.subscriber.id, 'unsubscribed');
+      found.subscriber.status = 'unsubscribed';
+    }
+    return found;
+  }
+
+  unsubscribeToken(subscriberId: number): string {
+    return this.deps.signer.sign({ purpose: 'unsubscribe', subscriberId });
+  }
+
+  async updatePreferences(token: unknown, prefs: { locale: Locale; topics: string[] }): Promise<SubscriberResult> {
+    const found = await this.lookup(token, 'preferences');
+    if (!found.ok) return found;
+    await this.deps.subscribers.setPreferences(found.subscriber.id, prefs);
+    return { ok: true, subscriber: { ...found.subscriber, ...prefs } };
+  }
+}

@@ -1,0 +1,111 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Config } from '../src/config';
+import { createCore } from '../src/core';
+import { loadCatalog } from '../src/i18n';
+import type { Logger } from '../src/logger';
+import { runFanout } from '../src/alerts/fan-out';
+import { enqueueFanout } from '../src/alerts/publish';
+import { createBatchSender, RetryableBatchError } from '../src/alerts/send-batch';
+import { createMailer } from '../src/mail/mailer';
+import { createTransportFromConfig } from '../src/mail/create-transport';
+import { createRenderer, TemplateError } from '../src/mail/render';
+import { templatesDir } from '../src/paths';
+import { QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob } from '../src/queues';
+import { createRedis } from '../src/redis';
+import { sendConfirmation } from '../src/subscribers/send-confirmation';
+
+export interface RunningWorkers {
+  close(): Promise<void>;
+}
+
+/** Wires one worker process: BullMQ workers for fan-out, batches and confirmations. */
+export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
+  const core = createCore(config, logger, 'worker');
+  const transport = createTransportFromConfig(config);
+  const renderer = createRenderer({
+    catalog: loadCatalog(),
+    templatesDir,
+    siteName: config.siteName,
+    excerptParagraphs: config.excerptParagraphs,
+    timeZone: config.timeZone,
+    confirmTokenTtlHours: config.confirmTokenTtlSeconds / 3600,
+  });
+  const mailer = createMailer({ renderer, transport, mailFrom: config.mailFrom });
+  const sender = createBatchSender({
+    alerts: core.alerts,
+    subscribers: core.subscribers,
+    mailer,
+    links: core.links,
+    sendConcurrency: config.sendConcurrency,
+    logger,
+  });
+  // Workers block on their own connection; BullMQ requires maxRetriesPerRequest: null there.
+  const connection = createRedis(config.redisUrl!, 'worker');
+  connection.on('error', () => undefined);
+  const prefix = core.keys.queuePrefix;
+
+  const fanout = new Worker<FanoutJob>(
+    QUEUE_NAMES.fanout,
+    async (job) => {
+      await runFanout({ alerts: core.alerts, subscribers: core.subscribers, queues: core.queues, batchSize: config.batchSize, logger }, job.data.alertId);
+    },
+    { connection, prefix, concurrency: 2 },
+  );
+
+  const send = new Worker<BatchJob>(
+    QUEUE_NAMES.send,
+    async (job: Job<BatchJob>) => {
+      try {
+        return await sender.send(job.data.alertId, job.data.batch, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
+      } catch (err) {
+        if (err instanceof TemplateError) {
+          await core.alerts.markFailed(job.data.alertId, err.message);
+          throw new UnrecoverableError(err.message);
+        }
+        throw err;
+      }
+    },
+    { connection, prefix, concurrency: config.workerConcurrency },
+  );
+
+  const confirmations = new Worker<ConfirmationJob>(
+    QUEUE_NAMES.confirmations,
+    async (job) => {
+      try {
+        return await sendConfirmation({ subscribers: core.subscribers, mailer, links: core.links, logger }, job.data.subscriberId);
+      } catch (err) {
+        if (err instanceof TemplateError) throw new UnrecoverableError(err.message);
+        throw err;
+      }
+    },
+    { connection, prefix, concurrency: 8 },
+  );
+
+  for (const w of [fanout, send, confirmations]) {
+    w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
+    // Retries are expected; only the attempt that gives up is worth an error line.
+    w.on('failed', (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+      const fields = { queue: w.name, jobId: job.id, alertId: (job.data as { alertId?: string }).alertId, attempt: job.attemptsMade, err: err.message };
+      if (final) logger.error(fields, 'job failed for good');
+      else if (!(err instanceof RetryableBatchError)) logger.debug(fields, 'job failed; will retry');
+    });
+  }
+
+  // An alert stored but never enqueued (the API died in between) is picked up here.
+  for (const id of await core.alerts.recentIds(50)) {
+    const alert = await core.alerts.get(id);
+    if (alert?.state === 'queued') await enqueueFanout(core.queues, id);
+  }
+
+  logger.info({ transport: transport.kind, concurrency: config.workerConcurrency }, 'worker started');
+  return {
+    async close() {
+      await Promise.all([fanout.close(), send.close(), confirmations.close()]);
+      await transport.close();
+      connection.disconnect();
+      await core.close();
+    },
+  };
+}
