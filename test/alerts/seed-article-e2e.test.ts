@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bearer, linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+
+const seed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'seed-article.json'), 'utf8'));
+
+describe('breaking-news alert for the seed article, end to end', () => {
+  let k: Kilat;
+  beforeAll(async () => {
+    k = await startKilat();
+  });
+  afterAll(async () => {
+    await k.stop();
+  });
+
+  async function signup(email: string, locale: 'id' | 'en') {
+    const res = await postJson(`${k.baseUrl}/api/subscriptions`, { email, locale });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: 'pending' });
+  }
+
+  async function confirm(email: string) {
+    const [mail] = k.smtp.to(email);
+    const link = linkIn(mail!.parsed.text, 'confirm');
+    const res = await fetch(link);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/Langganan dikonfirmasi|Subscription confirmed/);
+  }
+
+  async function alertStatus(id: string) {
+    const res = await fetch(`${k.baseUrl}/api/alerts/${id}`, { headers: bearer });
+    expect(res.status).toBe(200);
+    return res.json();
+  }
+
+  test('only confirmed Indonesian subscribers get it once, with subject, text part and a working unsubscribe link', async () => {
+    await signup('ani@contoh.co.id', 'id');
+    await signup('budi@contoh.co.id', 'id');
+    await signup('cici@contoh.co.id', 'id'); // never confirms
+    await signup('dewi@example.com', 'en');
+    await signup('eka@contoh.co.id', 'id'); // confirms, then signs up again
+    await k.smtp.waitFor(5);
+    for (const m of k.smtp.messages) {
+      expect(m.parsed.subject).toMatch(/Konfirmasi|Confirm/);
+      expect(m.parsed.text).toBeTruthy();
+      expect(m.parsed.html).toContain('/confirm?token=');
+    }
+    expect(k.smtp.to('dewi@example.com')[0]!.parsed.subject).toContain('Confirm your');
+
+    await confirm('ani@contoh.co.id');
+    await confirm('budi@contoh.co.id');
+    await confirm('dewi@example.com');
+    await confirm('eka@contoh.co.id');
+    // signing up a confirmed address again answers the same and creates nothing, sends nothing
+    await signup('EKA@contoh.co.id', 'id');
+    await new Promise((r) => setTimeout(r, 200));
+    const before = k.smtp.messages.length;
+    expect(before).toBe(5);
+
+    const published = await postJson(`${k.baseUrl}/api/articles`, seed, bearer);
+    expect(published.status).toBe(202);
+    const alertId = published.body.alertId as string;
+    expect(alertId).toBeTruthy();
+
+    const alerts = await k.smtp.waitFor(before + 3);
+    const sent = alerts.slice(before);
+    expect(sent.flatMap((m) => m.to).sort()).toEqual(['ani@contoh.co.id', 'budi@contoh.co.id', 'eka@contoh.co.id']);
+    for (const m of sent) {
+      expect(m.parsed.subject).toBe(seed.title);
+      expect(m.parsed.text).toContain('BERITA TERKINI');
+      expect(m.parsed.text).toContain('Kepala pertahanan Tiongkok pada hari Selasa');
+      // the seed's curly quotes survive MJML, MIME and the wire
+      expect(m.parsed.text).toContain('“Angkatan bersenjata Tiongkok');
+      expect(m.parsed.html).toContain('“Angkatan bersenjata Tiongkok');
+      expect(m.parsed.html).toContain('Baca selengkapnya');
+      expect(m.parsed.html).toContain(seed.url);
+      // the site's sign-up boilerplate is not part of the story
+      expect(m.parsed.text).not.toContain('Berlangganan email berita terkini gratis kami');
+      expect(m.raw).toMatch(/^List-Unsubscribe: <http:\/\/127\.0\.0\.1:\d+\/unsubscribe\?token=[\w.-]+>\r$/m);
+      expect(m.raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
+    }
+
+    await waitUntil(async () => (await alertStatus(alertId)).state === 'completed', 10_000, 'alert completed');
+    expect(await alertStatus(alertId)).toMatchObject({ id: alertId, state: 'completed', total: 3, sent: 3, failed: 0, skipped: 0 });
+
+    // the unsubscribe link in ani's alert: GET asks, POST unsubscribes
+    const aniMail = sent.find((m) => m.to.includes('ani@contoh.co.id'))!;
+    const unsubscribe = linkIn(aniMail.parsed.text, 'unsubscribe');
+    const ask = await fetch(unsubscribe);
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain('Ya, berhenti berlangganan');
+    const done = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Anda telah berhenti berlangganan');
+
+    // publishing the same article again names the existing alert and sends nothing
+    const again = await postJson(`${k.baseUrl}/api/articles`, seed, bearer);
+    expect(again.status).toBe(200);
+    expect(again.body.alertId).toBe(alertId);
+
+    // a second article reaches only who is still subscribed: budi and eka, not ani
+    const second = await postJson(`${k.baseUrl}/api/articles`, { ...seed, id: 'seed-2', title: 'Kabar kedua' }, bearer);
+    expect(second.status).toBe(202);
+    const after = await k.smtp.waitFor(before + 5);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(k.smtp.messages.length).toBe(before + 5);
+    expect(after.slice(before + 3).flatMap((m) => m.to).sort()).toEqual(['budi@contoh.co.id', 'eka@contoh.co.id']);
+    expect(k.smtp.to('cici@contoh.co.id')).toHaveLength(1); // only its confirmation
+    expect(k.smtp.to('dewi@example.com')).toHaveLength(1); // English subscriber: no Indonesian alert
+  });
+});

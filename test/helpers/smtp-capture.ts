@@ -1,0 +1,79 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface CapturedMessage {
+  from: string;
+  to: string[];
+  raw: string;
+  parsed: ParsedMail;
+}
+
+export interface SmtpCapture {
+  url: string;
+  port: number;
+  messages: CapturedMessage[];
+  /** Messages to one address, in arrival order. */
+  to(address: string): CapturedMessage[];
+  waitFor(count: number, timeoutMs?: number): Promise<CapturedMessage[]>;
+  /** Decide per recipient: return an SMTP error code (e.g. 550, 451) to refuse it. */
+  rejectRecipient: (address: string) => number | undefined;
+  stop(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server) that keeps every message it accepts, parsed by mailparser. */
+export async function startSmtpCapture(): Promise<SmtpCapture> {
+  const messages: CapturedMessage[] = [];
+  const waiters: (() => void)[] = [];
+  const capture: Partial<SmtpCapture> = { messages, rejectRecipient: () => undefined };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      const code = capture.rejectRecipient!(address.address);
+      if (code) {
+        const err = new Error(code >= 500 ? 'mailbox unavailable' : 'try again later') as Error & { responseCode: number };
+        err.responseCode = code;
+        return callback(err);
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const parsed = await simpleParser(raw);
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          parsed,
+        });
+        waiters.splice(0).forEach((w) => w());
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  return Object.assign(capture, {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    to: (address: string) => messages.filter((m) => m.to.includes(address)),
+    async waitFor(count: number, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (messages.length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} message(s), got ${messages.length} after ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      return messages;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }) as SmtpCapture;
+}
