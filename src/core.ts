@@ -29,6 +29,9 @@ export function createCore(config: Config, logger: Logger, role: RedisRole): Cor
   const keys = createKeys(config.keyPrefix);
   const signer = new TokenSigner([config.secretKey]);
   const queues = createQueues(redis, keys.queuePrefix);
+  for (const q of [queues.fanout, queues.send, queues.confirmations]) {
+    q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue connection error'));
+  }
   return {
     config,
     logger,
@@ -40,7 +43,8 @@ export function createCore(config: Config, logger: Logger, role: RedisRole): Cor
     links: createLinks({ publicUrl: config.publicUrl, signer, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds }),
     queues,
     async close() {
-      await queues.close().catch(() => undefined);
+      // Closing a queue waits for Redis; with Redis gone that would hang shutdown.
+      await Promise.race([queues.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       redis.disconnect();
     },
   };

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { createCore, type Core } from './core';
+import { waitForRedis } from './redis';
 import { loadCatalog } from './i18n';
 import type { Logger } from './logger';
 import { publishArticle } from './alerts/publish';
@@ -20,6 +21,8 @@ export interface ApiServer {
 /** Wires the API process: one place that builds every dependency and hands them to the app. */
 export async function startApi(config: Config, logger: Logger): Promise<ApiServer> {
   const core = createCore(config, logger, 'api');
+  // Answer from the first request on; if Redis is not there yet, start anyway and answer 503 until it is.
+  await waitForRedis(core.redis, 10_000).catch(() => logger.warn('redis not reachable yet; answering 503 until it is'));
   const app = createApp({
     config,
     logger,

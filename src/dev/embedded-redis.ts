@@ -73,7 +73,7 @@ export async function startEmbeddedRedis(dir: string, logger: Logger): Promise<E
     owned: true,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

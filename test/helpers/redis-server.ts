@@ -45,7 +45,7 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
     client,
     async stop() {
       client.disconnect();
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         await new Promise<void>((resolve) => {
           proc.once('exit', () => resolve());
           proc.kill('SIGKILL');
