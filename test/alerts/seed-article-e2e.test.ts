@@ -30,7 +30,7 @@ describe('breaking-news alert for the seed article, end to end', () => {
   async function alertStatus(id: string) {
     const res = await fetch(`${k.baseUrl}/api/alerts/${id}`, { headers: bearer });
     expect(res.status).toBe(200);
-    return res.json();
+    return (await res.json()) as any;
   }
 
   test('only confirmed Indonesian subscribers get it once, with subject, text part and a working unsubscribe link', async () => {

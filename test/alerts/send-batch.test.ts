@@ -8,7 +8,7 @@ async function confirmedSubscriber(k: Kilat, email: string, topics: string[] = [
 }
 
 async function status(k: Kilat, id: string) {
-  return (await fetch(`${k.baseUrl}/api/alerts/${id}`, { headers: bearer })).json();
+  return (await (await fetch(`${k.baseUrl}/api/alerts/${id}`, { headers: bearer })).json()) as any;
 }
 
 describe('fan-out and batch sending', () => {

@@ -48,7 +48,7 @@ describe('JSON API', () => {
     expect(bad.body.error.code).toBe('invalid_json');
     const form = await fetch(`${k.baseUrl}/api/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a@b.co' });
     expect(form.status).toBe(415);
-    expect((await form.json()).error.code).toBe('unsupported_media_type');
+    expect(((await form.json()) as any).error.code).toBe('unsupported_media_type');
     const huge = await postJson(`${k.baseUrl}/api/articles`, { title: 'x', body: 'y'.repeat(400_000) }, bearer);
     expect(huge.status).toBe(413);
     expect(huge.body.error.code).toBe('payload_too_large');
@@ -102,7 +102,7 @@ describe('JSON API', () => {
     for (const id of ['999999', 'abc', '0']) {
       const res = await fetch(`${k.baseUrl}/api/alerts/${id}`, { headers: bearer });
       expect(res.status).toBe(404);
-      expect((await res.json()).error.code).toBe('alert_not_found');
+      expect(((await res.json()) as any).error.code).toBe('alert_not_found');
     }
   });
 });
