@@ -1,0 +1,490 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
+import { parseConfig, type Config } from '../src/config';
+import { freePort } from '../src/dev/embedded-redis';
+import { loadCatalog } from '../src/i18n';
+import { createKeys } from '../src/keys';
+import { createMailer } from '../src/mail/mailer';
+import { createRenderer } from '../src/mail/render';
+import { projectRoot, templatesDir } from '../src/paths';
+import { createRedis } from '../src/redis';
+import { createLinks } from '../src/subscribers/links';
+import { SubscriberStore } from '../src/subscribers/subscriber-store';
+import { TokenSigner } from '../src/subscribers/tokens';
+import { toArticle, type ArticleInput } from '../src/alerts/article';
+import { deliverySvg, type CurvePoint } from './chart';
+import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startSmtpSink, type SinkSample } from './processes';
+import { signupLoad, type SignupLoad } from './signup-load';
+
+/**
+ * `npm run bench [-- --subscribers N]`: seeds N confirmed subscribers into a fresh redis-server,
+ * starts Kilat as `npm start` would (API + WORKER_PROCESSES worker processes, default settings) with
+ * Postfix's smtp-sink as the SMTP server, publishes the seed article and times every message the
+ * sink accepts; measures the wire limit with Postfix's smtp-source into the same sink; then loads the
+ * sign-up endpoint with autocannon, idle and while a second alert is sending. Everything it starts
+ * runs on 127.0.0.1 and is stopped at the end, whatever happens.
+ */
+
+interface Options {
+  subscribers: number;
+  timeoutSeconds: number;
+  wireMessages: number;
+  signupSeconds: number;
+  signupConnections: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const get = (name: string): string | undefined => {
+    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return undefined;
+    const a = argv[i]!;
+    return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+  };
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const v = Number(raw.replace(/_/g, ''));
+    if (!Number.isInteger(v) || v < min || v > max) {
+      console.error(`bench: --${name} must be an integer from ${min} to ${max}`);
+      process.exit(2);
+    }
+    return v;
+  };
+  const subscribers = num('subscribers', 100_000, 100, 20_000_000);
+  return {
+    subscribers,
+    // Bounded: even a slow machine stops; 10 minutes plus 4 ms per subscriber.
+    timeoutSeconds: num('timeout-seconds', 600 + Math.ceil(subscribers / 250), 10, 24 * 3600),
+    wireMessages: num('wire-messages', Math.min(40_000, Math.max(5_000, Math.round(subscribers / 5))), 100, 1_000_000),
+    signupSeconds: num('signup-seconds', 5, 0, 120),
+    signupConnections: num('signup-connections', 16, 1, 512),
+  };
+}
+
+const PUBLISHER_TOKEN = 'bench-publisher-token-0123456789';
+const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
+const MAIL_FROM = '"Kilat Berita" <alerts@kilat.example>';
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const sinkBin = findExecutable('smtp-sink');
+  const sourceBin = findExecutable('smtp-source');
+  if (!sinkBin || !sourceBin) {
+    console.error(
+      'bench: Postfix\'s smtp-sink and smtp-source are needed (Debian package "postfix"). Install them with:\n' +
+        '  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postfix\n' +
+        '(the benchmark only runs the two test tools on 127.0.0.1; the Postfix service itself is not used).',
+    );
+    process.exit(2);
+  }
+  if (!findExecutable('redis-server')) {
+    console.error('bench: redis-server is needed: sudo apt-get install -y redis-server');
+    process.exit(2);
+  }
+
+  const group = new ProcessGroup();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-bench-'));
+  let cleaned = false;
+  const cleanupNow = () => {
+    if (cleaned) return;
+    cleaned = true;
+    group.killAllNow();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  process.once('exit', cleanupNow);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping everything`);
+      cleanupNow();
+      process.exit(130);
+    });
+  }
+
+  const loadStart = os.loadavg();
+  try {
+    const result = await runBench(opts, group, tmp, sinkBin, sourceBin);
+    result.machine.loadAverageAtStart = loadStart.map((l) => Number(l.toFixed(2)));
+    writeResults(result);
+  } finally {
+    await group.stopAll();
+    cleanupNow();
+  }
+}
+
+interface Result {
+  date: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  settings: Pick<Config, 'workerProcesses' | 'smtpPoolSize' | 'batchSize' | 'sendConcurrency' | 'workerConcurrency'>;
+  subscribers: number;
+  complete: boolean;
+  messagesPerSecond: number;
+  steadyMessagesPerSecond: number;
+  wireLimitPerSecond: number;
+  ratio: number;
+  firstMessageMs: number;
+  publishRequestMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  totalMs: number;
+  accepted: number;
+  alert: unknown;
+  workerPeakRssMB: number;
+  workerPeakRssMBEach: number[];
+  redisBytesPerSubscriber: number;
+  redisUsedMemoryMB: number;
+  seedSeconds: number;
+  messageBytes: number;
+  wire: { sessions: number; messages: number; seconds: number };
+  signup?: { idle: SignupLoad; duringAlert?: SignupLoad & { alertMessagesDuring: number } };
+  curve: CurvePoint[];
+}
+
+async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin: string, sourceBin: string): Promise<Result> {
+  log(`${opts.subscribers.toLocaleString('en')} subscribers; temp dir ${tmp}`);
+  const redis = await startRedis(group, tmp);
+  const sink = await startSmtpSink(group, sinkBin);
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  // Exactly what an operator sets; every tuning knob is left at its default.
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    REDIS_URL: redis.url,
+    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    MAIL_FROM,
+    PUBLISHER_TOKEN,
+    SECRET_KEY,
+    VAR_DIR: path.join(tmp, 'var'),
+  };
+  const config = parseConfig(env);
+
+  // 1. Seed through the project's store, pipelined.
+  const memBefore = await usedMemory(redis.client);
+  const seedStart = performance.now();
+  const storeRedis = createRedis(redis.url, 'worker');
+  const store = new SubscriberStore({ redis: storeRedis, keys: createKeys(config.keyPrefix) });
+  const CHUNK = 5_000;
+  let seeded = 0;
+  let nextLog = 0;
+  for (let from = 0; from < opts.subscribers; from += CHUNK * 4) {
+    const chunks: Promise<number>[] = [];
+    for (let c = from; c < Math.min(opts.subscribers, from + CHUNK * 4); c += CHUNK) {
+      const rows = [];
+      for (let i = c; i < Math.min(opts.subscribers, c + CHUNK); i++) rows.push({ email: benchAddress(i), locale: 'id' as const, topics: [] });
+      chunks.push(store.importConfirmed(rows));
+    }
+    seeded += (await Promise.all(chunks)).reduce((a, b) => a + b, 0);
+    if (seeded >= nextLog) {
+      log(`seeded ${seeded.toLocaleString('en')}`);
+      nextLog += Math.max(100_000, opts.subscribers / 10);
+    }
+  }
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  storeRedis.disconnect();
+  if (seeded !== opts.subscribers) throw new Error(`seeded ${seeded} of ${opts.subscribers}`);
+  const memAfter = await usedMemory(redis.client);
+  const redisBytesPerSubscriber = (memAfter - memBefore) / opts.subscribers;
+  log(`seeded in ${seedSeconds.toFixed(1)} s; Redis ${(redisBytesPerSubscriber).toFixed(0)} bytes/subscriber`);
+
+  // 2. The message Kilat will send, built by Kilat's own renderer, for the wire-limit run.
+  const seed = JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', 'seed-article.json'), 'utf8')) as ArticleInput;
+  const sample = await sampleMessage(config, seed);
+  const messageFile = path.join(tmp, 'message.txt');
+  fs.writeFileSync(messageFile, sample.replace(/\r\n/g, '\n'));
+
+  // 3. Kilat itself, as `npm start` runs it.
+  const app = group.spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'main.js')], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const appLog = fs.createWriteStream(path.join(tmp, 'kilat.log'));
+  app.stderr!.pipe(appLog, { end: false });
+  let workersStarted = 0;
+  let apiUp = false;
+  const errors: string[] = [];
+  readline.createInterface({ input: app.stdout! }).on('line', (line) => {
+    appLog.write(line + '\n');
+    if (line.includes('"worker started"')) workersStarted++;
+    if (line.includes('"api listening"')) apiUp = true;
+    if (line.includes('"level":50') || line.includes('"level":60')) errors.push(line);
+  });
+  await waitFor(() => apiUp && workersStarted >= config.workerProcesses, 30_000, 'Kilat to start', app, tmp);
+  log(`Kilat up: API on ${port}, ${config.workerProcesses} worker process(es)`);
+  const workerPids = childPids(app.pid!);
+
+  // 4. The wire limit: same sink, same message, as many sessions as Kilat opens.
+  const sessions = config.smtpPoolSize * config.workerProcesses;
+  const wireBase = sink.count();
+  const wire = await runSmtpSource(group, sourceBin, {
+    port: sink.port,
+    sessions,
+    messages: opts.wireMessages,
+    messageFile,
+    from: 'alerts@kilat.example',
+    to: 'reader@bench.example',
+    timeoutMs: 120_000,
+  });
+  const wireAccepted = sink.count() - wireBase;
+  if (!wire.ok || wireAccepted < opts.wireMessages) log(`smtp-source: ${wireAccepted} of ${opts.wireMessages} accepted ${wire.stderr.trim()}`);
+  const wireLimitPerSecond = wireAccepted / (wire.ms / 1000);
+  log(`wire limit ${wireLimitPerSecond.toFixed(0)} msg/s (${sessions} sessions, ${sample.length} bytes)`);
+
+  // 5. The alert.
+  const expected = opts.subscribers;
+  const base = sink.count();
+  const thresholds = { p50: Math.ceil(expected * 0.5), p90: Math.ceil(expected * 0.9), all: expected };
+  const at: Partial<Record<keyof typeof thresholds | 'first' | 'p10', number>> = {};
+  const curve: SinkSample[] = [];
+  let lastCurve = -Infinity;
+  const off = sink.onCount((s) => {
+    const n = s.count - base;
+    if (at.first === undefined) at.first = s.t;
+    if (at.p10 === undefined && n >= Math.ceil(expected * 0.1)) at.p10 = s.t;
+    if (at.p50 === undefined && n >= thresholds.p50) at.p50 = s.t;
+    if (at.p90 === undefined && n >= thresholds.p90) at.p90 = s.t;
+    if (at.all === undefined && n >= thresholds.all) at.all = s.t;
+    if (s.t - lastCurve >= 20 || n >= expected) {
+      curve.push({ t: s.t, count: n });
+      lastCurve = s.t;
+    }
+  });
+  const rss = new Map<number, number>();
+  const sampleRss = () => {
+    for (const pid of workerPids) {
+      const m = memoryOf(pid);
+      if (m) rss.set(pid, Math.max(rss.get(pid) ?? 0, m.peakMB));
+    }
+  };
+  const rssTimer = setInterval(sampleRss, 500);
+
+  const publishStart = performance.now();
+  const res = await fetch(`${publicUrl}/api/articles`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${PUBLISHER_TOKEN}` },
+    body: JSON.stringify(seed),
+  });
+  const published = performance.now();
+  const body = (await res.json()) as { alertId?: string };
+  if (res.status !== 202 || !body.alertId) throw new Error(`publish answered ${res.status} ${JSON.stringify(body)}`);
+  log(`published alert ${body.alertId} (${(published - publishStart).toFixed(0)} ms)`);
+
+  const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  let lastReport = Date.now();
+  while (at.all === undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (app.exitCode !== null) throw new Error(`Kilat exited during the alert; see ${tmp}/kilat.log`);
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      log(`${(sink.count() - base).toLocaleString('en')} accepted`);
+    }
+  }
+  const complete = at.all !== undefined;
+  if (!complete) log(`timed out after ${opts.timeoutSeconds} s with ${sink.count() - base} of ${expected} accepted`);
+  // Let the ledger catch up with the sink before reading the alert's own numbers.
+  let alert: Record<string, unknown> = {};
+  const statusDeadline = Date.now() + 15_000;
+  do {
+    const r = await fetch(`${publicUrl}/api/alerts/${body.alertId}`, { headers: { authorization: `Bearer ${PUBLISHER_TOKEN}` } });
+    alert = (await r.json()) as Record<string, unknown>;
+    if (alert.state === 'completed' || !complete) break;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < statusDeadline);
+  off();
+  sampleRss();
+  const accepted = sink.count() - base;
+  log(`alert ${String(alert.state)}: sink accepted ${accepted}, ledger sent ${String(alert.sent)}`);
+
+  // 6. Sign-up load, idle and while a second alert is sending.
+  let signup: Result['signup'];
+  if (opts.signupSeconds > 0) {
+    const idle = await signupLoad({ baseUrl: publicUrl, label: 'idle', seconds: opts.signupSeconds, connections: opts.signupConnections });
+    log(`sign-up idle: ${idle.requestsPerSecond} req/s, p99 ${idle.p99Ms} ms, non-2xx ${idle.non2xx}`);
+    const second = await fetch(`${publicUrl}/api/articles`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${PUBLISHER_TOKEN}` },
+      body: JSON.stringify({ ...seed, id: 'bench-second-alert', title: `${seed.title} (2)` }),
+    });
+    if (second.status !== 202) throw new Error(`second publish answered ${second.status}`);
+    const before = sink.count();
+    await waitFor(() => sink.count() > before + 100, 30_000, 'the second alert to start sending', app, tmp);
+    const during = await signupLoad({ baseUrl: publicUrl, label: 'busy', seconds: opts.signupSeconds, connections: opts.signupConnections });
+    const alertMessagesDuring = sink.count() - before;
+    log(`sign-up during an alert: ${during.requestsPerSecond} req/s, p99 ${during.p99Ms} ms (${alertMessagesDuring} messages sent meanwhile)`);
+    signup = { idle, duringAlert: { ...during, alertMessagesDuring } };
+  }
+  clearInterval(rssTimer);
+  sampleRss();
+  if (errors.length > 0) log(`Kilat logged ${errors.length} error line(s); first: ${errors[0]!.slice(0, 400)}`);
+
+  const t0 = published;
+  const ms = (t: number | undefined) => (t === undefined ? NaN : Math.round(t - t0));
+  const totalMs = ms(at.all);
+  const steady = at.p10 !== undefined && at.p90 !== undefined && at.p90 > at.p10 ? (thresholds.p90 - Math.ceil(expected * 0.1)) / ((at.p90 - at.p10) / 1000) : NaN;
+  const messagesPerSecond = complete ? expected / (totalMs / 1000) : accepted / ((performance.now() - t0) / 1000);
+  const peaks = workerPids.map((p) => Math.round(rss.get(p) ?? 0));
+  await redis.client.quit().catch(() => undefined);
+  return {
+    date: new Date().toISOString(),
+    command: `npm run bench -- --subscribers ${opts.subscribers}`,
+    machine: {
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverageAtStart: [],
+      loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))),
+    },
+    settings: {
+      workerProcesses: config.workerProcesses,
+      smtpPoolSize: config.smtpPoolSize,
+      batchSize: config.batchSize,
+      sendConcurrency: config.sendConcurrency,
+      workerConcurrency: config.workerConcurrency,
+    },
+    subscribers: opts.subscribers,
+    complete,
+    messagesPerSecond: Math.round(messagesPerSecond),
+    steadyMessagesPerSecond: Math.round(steady),
+    wireLimitPerSecond: Math.round(wireLimitPerSecond),
+    ratio: Number((messagesPerSecond / wireLimitPerSecond).toFixed(3)),
+    firstMessageMs: ms(at.first),
+    publishRequestMs: Math.round(published - publishStart),
+    p50Ms: ms(at.p50),
+    p90Ms: ms(at.p90),
+    totalMs,
+    accepted,
+    alert,
+    workerPeakRssMB: Math.max(0, ...peaks),
+    workerPeakRssMBEach: peaks,
+    redisBytesPerSubscriber: Math.round(redisBytesPerSubscriber),
+    redisUsedMemoryMB: Math.round(memAfter / 2 ** 20),
+    seedSeconds: Number(seedSeconds.toFixed(1)),
+    messageBytes: Buffer.byteLength(sample),
+    wire: { sessions, messages: wireAccepted, seconds: Number((wire.ms / 1000).toFixed(2)) },
+    signup,
+    curve: downsample(curve, 400).map((p) => ({ ms: Math.round(p.t - t0), share: Number((p.count / expected).toFixed(4)) })),
+  };
+}
+
+/** At most `max` points, evenly spread over the list, keeping the last one. */
+function downsample<T>(points: T[], max: number): T[] {
+  if (points.length <= max) return points;
+  const out: T[] = [];
+  for (let i = 0; i < max - 1; i++) out.push(points[Math.floor((i * points.length) / (max - 1))]!);
+  out.push(points[points.length - 1]!);
+  return out;
+}
+
+/** Realistic-length addresses (about 30 characters), spread over many domains. */
+function benchAddress(i: number): string {
+  return `pembaca.${i}@contoh-${i % 997}.co.id`;
+}
+
+async function usedMemory(client: import('ioredis').Redis): Promise<number> {
+  const info = await client.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)![1]);
+}
+
+async function sampleMessage(config: Config, input: ArticleInput): Promise<string> {
+  const renderer = createRenderer({
+    catalog: loadCatalog(),
+    templatesDir,
+    siteName: config.siteName,
+    excerptParagraphs: config.excerptParagraphs,
+    timeZone: config.timeZone,
+    confirmTokenTtlHours: config.confirmTokenTtlSeconds / 3600,
+  });
+  const mailer = createMailer({
+    renderer,
+    transport: { kind: 'outbox', send: async () => undefined, close: async () => undefined },
+    mailFrom: config.mailFrom,
+  });
+  const article = toArticle(input, config.defaultLocale);
+  const template = await mailer.prepareAlert(article, article.locale);
+  const links = createLinks({ publicUrl: config.publicUrl, signer: new TokenSigner([config.secretKey]), confirmTokenTtlSeconds: config.confirmTokenTtlSeconds });
+  const id = 1_234_567;
+  return template.personalise({ to: benchAddress(id), slots: { UNSUBSCRIBE_URL: links.unsubscribe(id), PREFERENCES_URL: links.preferences(id) } });
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number, what: string, app: ChildProcess, tmp: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (app.exitCode !== null) throw new Error(`Kilat exited (code ${app.exitCode}) while waiting for ${what}:\n${tail(path.join(tmp, 'kilat.log'))}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${tail(path.join(tmp, 'kilat.log'))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function writeResults(r: Result): void {
+  const dir = path.join(projectRoot, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify(r, null, 2) + '\n';
+  const stamp = r.date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  fs.writeFileSync(path.join(dir, 'latest.json'), json);
+  fs.writeFileSync(path.join(dir, `${stamp}-${r.subscribers}.json`), json);
+  fs.writeFileSync(
+    path.join(dir, 'latest.svg'),
+    deliverySvg({
+      title: `Kilat: ${r.subscribers.toLocaleString('en')} recipients, ${r.messagesPerSecond.toLocaleString('en')} msg/s (${Math.round(r.ratio * 100)}% of the wire limit)`,
+      subtitle: `${r.machine.cpus} cores, ${r.settings.workerProcesses} worker processes, default settings; first message ${r.firstMessageMs} ms, all in ${(r.totalMs / 1000).toFixed(1)} s; ${r.date.slice(0, 10)}`,
+      curve: r.curve,
+      subscribers: r.subscribers,
+      wireLimitPerSecond: r.wireLimitPerSecond,
+      firstMessageMs: Number.isFinite(r.firstMessageMs) ? r.firstMessageMs : 0,
+    }),
+  );
+  const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const rows: [string, string, string][] = [
+    ['subscribers', r.subscribers.toLocaleString('en'), r.complete ? 'all accepted' : 'INCOMPLETE (timed out)'],
+    ['messages per second (end to end)', r.messagesPerSecond.toLocaleString('en'), `steady ${r.steadyMessagesPerSecond.toLocaleString('en')}`],
+    ['wire limit (smtp-source, same sink)', r.wireLimitPerSecond.toLocaleString('en'), `${r.wire.sessions} sessions, ${r.messageBytes} bytes`],
+    ['ratio (goal >= 0.75)', r.ratio.toFixed(2), goal(r.ratio >= 0.75)],
+    ['first message (goal <= 300 ms)', `${r.firstMessageMs} ms`, goal(r.firstMessageMs <= 300)],
+    ['50% accepted', `${(r.p50Ms / 1000).toFixed(2)} s`, ''],
+    ['90% accepted', `${(r.p90Ms / 1000).toFixed(2)} s`, ''],
+    ['100% accepted', `${(r.totalMs / 1000).toFixed(2)} s`, `1M at this rate: ${(1_000_000 / r.messagesPerSecond / 60).toFixed(1)} min (goal <= 10)`],
+    ['worker peak RSS (goal <= 256 MB)', `${r.workerPeakRssMB} MB`, `${goal(r.workerPeakRssMB <= 256)}; each ${r.workerPeakRssMBEach.join(', ')} MB`],
+    ['Redis per subscriber (goal <= 250 B)', `${r.redisBytesPerSubscriber} B`, `${goal(r.redisBytesPerSubscriber <= 250)}; used_memory ${r.redisUsedMemoryMB} MB`],
+  ];
+  if (r.signup) {
+    const s = r.signup;
+    rows.push(['sign-up idle (goal >= 3000/s, p99 <= 25 ms)', `${s.idle.requestsPerSecond}/s p99 ${s.idle.p99Ms} ms`, goal(s.idle.requestsPerSecond >= 3000 && s.idle.p99Ms <= 25)]);
+    if (s.duringAlert) {
+      const d = s.duringAlert;
+      rows.push(['sign-up while an alert sends', `${d.requestsPerSecond}/s p99 ${d.p99Ms} ms`, goal(d.requestsPerSecond >= 3000 && d.p99Ms <= 25)]);
+    }
+  }
+  const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
+  const table = rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`).join('\n');
+  process.stdout.write(
+    `\nKilat benchmark ${r.date} (${r.machine.cpus} cores, load average at start ${r.machine.loadAverageAtStart.join(' ')}, at end ${r.machine.loadAverageAtEnd.join(' ')})\n` +
+      `settings: WORKER_PROCESSES=${r.settings.workerProcesses} SMTP_POOL_SIZE=${r.settings.smtpPoolSize} BATCH_SIZE=${r.settings.batchSize} ` +
+      `SEND_CONCURRENCY=${r.settings.sendConcurrency} WORKER_CONCURRENCY=${r.settings.workerConcurrency} (defaults)\n\n${table}\n\n` +
+      `wrote bench/results/latest.json, bench/results/latest.svg\n`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
