@@ -151,6 +151,9 @@ export class AlertStore {
       await this.redis.del(this.keys.alert(id));
       return { id: existing!, created: false };
     }
+    // An article with an id also claims its url, so a later publish of the same url without an id is
+    // recognised; a later one with another id is a different article and is not.
+    if (article.id && article.url) await this.redis.hsetnx(this.keys.articleIndex(), `url:${article.url}`, id);
     await this.redis.multi().lpush(this.keys.recentAlerts(), id).ltrim(this.keys.recentAlerts(), 0, RECENT_ALERTS - 1).exec();
     return { id, created: true };
   }

@@ -94,9 +94,15 @@ describe('breaking-news alert for the seed article, end to end', () => {
     expect(await done.text()).toContain('Anda telah berhenti berlangganan');
 
     // publishing the same article again names the existing alert and sends nothing
+    const sentBeforeRepublish = k.smtp.messages.length;
     const again = await postJson(`${k.baseUrl}/api/articles`, seed, bearer);
     expect(again.status).toBe(200);
     expect(again.body.alertId).toBe(alertId);
+    const byUrl = await postJson(`${k.baseUrl}/api/articles`, { ...seed, id: undefined }, bearer);
+    expect(byUrl.status).toBe(200);
+    expect(byUrl.body.alertId).toBe(alertId);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(k.smtp.messages.length).toBe(sentBeforeRepublish);
 
     // a second article reaches only who is still subscribed: budi and eka, not ani
     const second = await postJson(`${k.baseUrl}/api/articles`, { ...seed, id: 'seed-2', title: 'Kabar kedua' }, bearer);
