@@ -59,8 +59,8 @@ describe('renderAlert', () => {
     expect(r.subject).toBe('<script>alert(1)</script> Judul');
   });
 
-  test('the footer names the topics a subscriber gets the email for', async () => {
+  test('the footer says why the reader gets it and names the story's topics', async () => {
     const r = await renderer.renderAlert(article({ topics: ['dunia', 'politik'] }), 'id');
-    expect(r.text).toContain('untuk topik: Dunia, Politik');
+    expect(r.text).toContain('Topik berita ini: Dunia, Politik.');
   });
 });
