@@ -59,7 +59,7 @@ describe('renderAlert', () => {
     expect(r.subject).toBe('<script>alert(1)</script> Judul');
   });
 
-  test('the footer says why the reader gets it and names the story's topics', async () => {
+  test('the footer says why the reader gets it and names the story’s topics', async () => {
     const r = await renderer.renderAlert(article({ topics: ['dunia', 'politik'] }), 'id');
     expect(r.text).toContain('Topik berita ini: Dunia, Politik.');
   });
