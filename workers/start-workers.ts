@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../src/config';
 import { createCore } from '../src/core';
 import { loadCatalog } from '../src/i18n';
@@ -13,6 +13,9 @@ import { templatesDir } from '../src/paths';
 import { QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob } from '../src/queues';
 import { createRedis } from '../src/redis';
 import { sendConfirmation } from '../src/subscribers/send-confirmation';
+
+/** How often a batch of a paused alert checks whether it was resumed. */
+const PAUSED_RECHECK_MS = 1000;
 
 export interface RunningWorkers {
   close(): Promise<void>;
@@ -54,9 +57,16 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
 
   const send = new Worker<BatchJob>(
     QUEUE_NAMES.send,
-    async (job: Job<BatchJob>) => {
+    async (job: Job<BatchJob>, token?: string) => {
       try {
-        return await sender.send(job.data.alertId, job.data.batch, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
+        const result = await sender.send(job.data.alertId, job.data.batch, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
+        if (result.state === 'paused') {
+          // Park the batch (no attempt used) and look again shortly: resume needs no re-enqueueing,
+          // and the ledger makes the second run skip whoever already got the alert.
+          await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+          throw new DelayedError();
+        }
+        return result;
       } catch (err) {
         if (err instanceof TemplateError) {
           await core.alerts.markFailed(job.data.alertId, err.message);

@@ -4,7 +4,14 @@ import type { Keys } from '../keys';
 import { defineScripts } from '../redis-scripts';
 import type { Article } from './article';
 
-export type AlertState = 'queued' | 'sending' | 'completed' | 'failed';
+export type AlertState = 'queued' | 'sending' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type AlertAction = 'pause' | 'resume' | 'cancel';
+
+/** What a pause/resume/cancel did: `changed` false when the alert was already there (idempotent). */
+export type ControlResult =
+  | { ok: true; state: AlertState; changed: boolean }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'conflict'; state: AlertState };
 export type Outcome = 'sent' | 'failed' | 'skipped';
 
 export interface AlertStatus {
@@ -17,6 +24,8 @@ export interface AlertStatus {
   createdAt: string;
   firstSentAt?: string;
   completedAt?: string;
+  pausedAt?: string;
+  cancelledAt?: string;
   title: string;
   locale: string;
   topics: string[];
@@ -110,6 +119,56 @@ end
 return state
 `,
   },
+  // KEYS: alert. ARGV: now. queued -> sending; a paused alert remembers that its fan-out started, so
+  // resume puts it back to sending. Returns the state before.
+  kilatMarkSending: {
+    keys: 1,
+    lua: `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'queued' then
+  redis.call('HSET', KEYS[1], 'state', 'sending', 'startedAt', ARGV[1])
+elseif state == 'paused' and redis.call('HGET', KEYS[1], 'pausedFrom') == 'queued' then
+  redis.call('HSET', KEYS[1], 'pausedFrom', 'sending', 'startedAt', ARGV[1])
+end
+return state or false
+`,
+  },
+  // KEYS: alert, batchesDone. ARGV: action, now. Returns {result, state}: result is 'changed',
+  // 'same' (already there), 'conflict' or 'missing'. Resume re-runs the completion check, since the
+  // last batch may have finished while the alert was paused.
+  kilatControl: {
+    keys: 2,
+    lua: `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'missing', ''} end
+local action = ARGV[1]
+if action == 'pause' then
+  if state == 'paused' then return {'same', state} end
+  if state ~= 'queued' and state ~= 'sending' then return {'conflict', state} end
+  redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', state, 'pausedAt', ARGV[2])
+  return {'changed', 'paused'}
+elseif action == 'resume' then
+  if state == 'queued' or state == 'sending' then return {'same', state} end
+  if state ~= 'paused' then return {'conflict', state} end
+  local to = redis.call('HGET', KEYS[1], 'pausedFrom') or 'sending'
+  redis.call('HSET', KEYS[1], 'state', to)
+  redis.call('HDEL', KEYS[1], 'pausedFrom', 'pausedAt')
+  if to == 'sending' and redis.call('HGET', KEYS[1], 'fanoutDone') == '1'
+     and redis.call('SCARD', KEYS[2]) >= tonumber(redis.call('HGET', KEYS[1], 'batches')) then
+    redis.call('HSET', KEYS[1], 'state', 'completed', 'completedAt', ARGV[2])
+    return {'changed', 'completed'}
+  end
+  return {'changed', to}
+elseif action == 'cancel' then
+  if state == 'cancelled' then return {'same', state} end
+  if state ~= 'queued' and state ~= 'sending' and state ~= 'paused' then return {'conflict', state} end
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[2])
+  redis.call('HDEL', KEYS[1], 'pausedFrom')
+  return {'changed', 'cancelled'}
+end
+return {'conflict', state}
+`,
+  },
 } as const;
 
 const RECENT_ALERTS = 200;
@@ -180,6 +239,8 @@ export class AlertStore {
       createdAt: iso(h.createdAt)!,
       firstSentAt: iso(h.firstSentAt),
       completedAt: iso(h.completedAt),
+      pausedAt: iso(h.pausedAt),
+      cancelledAt: iso(h.cancelledAt),
       title: article.title,
       locale: article.locale,
       topics: article.topics,
@@ -192,11 +253,29 @@ export class AlertStore {
     return this.redis.lrange(this.keys.recentAlerts(), 0, limit - 1);
   }
 
-  /** queued -> sending; returns false when the alert is missing or already past that. */
+  /**
+   * queued -> sending; returns false when the alert is missing or already past that. A paused alert
+   * still fans out (its batches wait until it is resumed), a cancelled one does not.
+   */
   async markSending(id: string, now = Date.now()): Promise<boolean> {
-    const state = await this.redis.hget(this.keys.alert(id), 'state');
-    if (state === 'queued') await this.redis.hset(this.keys.alert(id), 'state', 'sending', 'startedAt', String(now));
-    return state === 'queued' || state === 'sending';
+    const state = (await this.run('kilatMarkSending', [this.keys.alert(id)], [now])) as string | null;
+    return state === 'queued' || state === 'sending' || state === 'paused';
+  }
+
+  /** The alert's state alone (cheap enough to poll between sends); undefined when it is missing. */
+  async state(id: string): Promise<AlertState | undefined> {
+    return ((await this.redis.hget(this.keys.alert(id), 'state')) ?? undefined) as AlertState | undefined;
+  }
+
+  /**
+   * Pause, resume or cancel. Pausing or cancelling a finished alert is a conflict; repeating an
+   * action is not (it reports `changed: false`).
+   */
+  async control(id: string, action: AlertAction, now = Date.now()): Promise<ControlResult> {
+    const [result, state] = (await this.run('kilatControl', [this.keys.alert(id), this.keys.batchesDone(id)], [action, now])) as [string, string];
+    if (result === 'missing') return { ok: false, reason: 'not_found' };
+    if (result === 'conflict') return { ok: false, reason: 'conflict', state: state as AlertState };
+    return { ok: true, state: state as AlertState, changed: result === 'changed' };
   }
 
   async markFailed(id: string, reason: string): Promise<void> {

@@ -30,6 +30,7 @@ export interface BatchResult {
   skipped: number;
   /** Recipients that hit a temporary failure and are owed a retry. */
   retry: number;
+  /** The alert's state after the batch; 'paused' means the batch stopped early and is owed again. */
   state: string;
 }
 
@@ -47,6 +48,9 @@ export interface BatchSender {
 
 // Rendered and built once per alert per process; batches of the same alert reuse it.
 const TEMPLATE_CACHE_SIZE = 16;
+// How stale the alert's state may be while a batch sends: a pause or cancel lands within this
+// (plus the messages already on the wire), well inside one batch.
+const STATE_POLL_MS = 100;
 
 export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   const templates = new Map<string, Promise<MessageTemplate>>();
@@ -70,7 +74,25 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         log.warn('batch for a missing alert; nothing to do');
         return { sent: 0, failed: 0, skipped: 0, retry: 0, state: 'missing' };
       }
+      if (alert.state === 'paused' || alert.state === 'cancelled') {
+        log.info({ state: alert.state }, 'alert is not sending; batch held');
+        return { sent: 0, failed: 0, skipped: 0, retry: 0, state: alert.state };
+      }
       const article = alert.article;
+      // Re-read the alert's state while sending, at most every STATE_POLL_MS, shared by the
+      // concurrent senders below: pause and cancel stop the batch between two messages.
+      let stoppedBy: 'paused' | 'cancelled' | undefined;
+      let checkedAt = Date.now();
+      let checking: Promise<void> | undefined;
+      const checkState = async () => {
+        if (stoppedBy || Date.now() - checkedAt < STATE_POLL_MS) return;
+        checking ??= deps.alerts.state(alertId).then((s) => {
+          if (s === 'paused' || s === 'cancelled') stoppedBy = s;
+          checkedAt = Date.now();
+          checking = undefined;
+        });
+        await checking;
+      };
       // Read the range now, not at fan-out time: whoever left since is not mailed.
       const inRange = await deps.subscribers.activeIds(batch.shard, article.locale, batch.after, batch.upTo, batch.count * 2 + 1000);
       const owed = await deps.alerts.unsettled(alertId, inRange);
@@ -90,6 +112,8 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       let next = 0;
       const worker = async () => {
         while (next < recipients.length) {
+          await checkState();
+          if (stoppedBy) return;
           const r = recipients[next++]!;
           const raw = template!.personalise({
             to: r.email,
@@ -112,6 +136,11 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         }
       };
       await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, recipients.length) }, worker));
+      if (stoppedBy) {
+        // What went out is in the ledger; the rest (and any temporary failures) is owed on resume.
+        log.info({ sent, failed, state: stoppedBy }, 'batch stopped early');
+        return { sent, failed, skipped: skipped.length, retry: 0, state: stoppedBy };
+      }
 
       if (temporary.length > 0) {
         const sample = temporary[temporary.length - 1]!.failure.message;

@@ -27,7 +27,7 @@ describe('breaking-news alert for the seed article, end to end', () => {
     expect(await res.text()).toMatch(/Langganan dikonfirmasi|Subscription confirmed/);
   }
 
-  async function alertStatus(id: string) {
+  async function alertStatus(id: string): Promise<any> {
     const res = await fetch(`${k.baseUrl}/api/alerts/${id}`, { headers: bearer });
     expect(res.status).toBe(200);
     return (await res.json()) as any;

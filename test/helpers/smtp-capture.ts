@@ -18,11 +18,18 @@ export interface SmtpCapture {
   waitFor(count: number, timeoutMs?: number): Promise<CapturedMessage[]>;
   /** Decide per recipient: return an SMTP error code (e.g. 550, 451) to refuse it. */
   rejectRecipient: (address: string) => number | undefined;
+  /**
+   * Awaited after DATA arrives and before the server answers: a delay slows sending down, a promise
+   * that never settles stalls mid-DATA (the client must time out), a rejection with `responseCode`
+   * refuses the message. The message is kept only when it is accepted.
+   */
+  beforeAccept?: (to: string[]) => Promise<void> | void;
   stop(): Promise<void>;
 }
 
 /** A real SMTP server (smtp-server) that keeps every message it accepts, parsed by mailparser. */
-export async function startSmtpCapture(): Promise<SmtpCapture> {
+/** `port` reuses a port (a server "coming back"); `closeTimeoutMs` bounds how long stop() lets open sessions linger. */
+export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: number } = {}): Promise<SmtpCapture> {
   const messages: CapturedMessage[] = [];
   const waiters: (() => void)[] = [];
   const capture: Partial<SmtpCapture> = { messages, rejectRecipient: () => undefined };
@@ -31,6 +38,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     disabledCommands: ['STARTTLS'],
     logger: false,
     size: 10 * 1024 * 1024,
+    ...(opts.closeTimeoutMs !== undefined ? { closeTimeout: opts.closeTimeoutMs } : {}),
     onRcptTo(address, _session, callback) {
       const code = capture.rejectRecipient!(address.address);
       if (code) {
@@ -45,10 +53,18 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
         const raw = Buffer.concat(chunks).toString('utf8');
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        if (capture.beforeAccept) {
+          try {
+            await capture.beforeAccept(to);
+          } catch (err) {
+            return callback(err as Error);
+          }
+        }
         const parsed = await simpleParser(raw);
         messages.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
+          to,
           raw,
           parsed,
         });
@@ -57,7 +73,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return Object.assign(capture, {
     url: `smtp://127.0.0.1:${port}`,

@@ -13,6 +13,14 @@ const requireJson: RequestHandler = (req, _res, next) => {
   } else next();
 };
 
+const PAST = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
+
+function alertIdParam(value: unknown): string {
+  const id = String(value);
+  if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new HttpError(404, 'alert_not_found', 'No such alert.');
+  return id;
+}
+
 export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
   const { config } = deps;
   const router = Router();
@@ -41,12 +49,23 @@ export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
   });
 
   router.get('/alerts/:id', publisher, requireRedis, async (req, res) => {
-    const id = String(req.params.id);
-    if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new HttpError(404, 'alert_not_found', 'No such alert.');
+    const id = alertIdParam(req.params.id);
     const status = await deps.alerts.status(id);
     if (!status) throw new HttpError(404, 'alert_not_found', 'No such alert.');
     res.json(status);
   });
+
+  // Pause, resume, cancel: no body needed. The answer is the alert's status after the action.
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    router.post(`/alerts/:id/${action}`, publisher, requireRedis, async (req, res) => {
+      const id = alertIdParam(req.params.id);
+      const result = await deps.alerts.control(id, action);
+      if (!result.ok && result.reason === 'not_found') throw new HttpError(404, 'alert_not_found', 'No such alert.');
+      if (!result.ok) throw new HttpError(409, 'alert_state_conflict', `A ${result.state} alert cannot be ${PAST[action]}.`);
+      deps.logger.info({ alertId: id, action, state: result.state, changed: result.changed }, 'alert control');
+      res.json({ ...(await deps.alerts.status(id)), changed: result.changed });
+    });
+  }
 
   router.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} /api${req.path}`)));
   return router;
