@@ -65,6 +65,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VAR_DIR: z.string().min(1).optional(),
   TRUST_PROXY: bool.default(false),
+  // Abuse limits, shared through Redis by every API process. 0 turns a limit off (load tests, or a
+  // trusted front end that limits already); loopback gets no exemption of its own.
+  SIGNUP_LIMIT_PER_IP: intIn(0, 1_000_000).default(20),
+  CONFIRM_LIMIT_PER_ADDRESS: intIn(0, 1000).default(3),
 });
 
 type Env = Record<string, string | undefined>;
@@ -94,6 +98,10 @@ export interface Config {
   logLevel: string;
   varDir: string;
   trustProxy: boolean;
+  /** Sign-up attempts per client IP per hour; 0 = unlimited. */
+  signupLimitPerIp: number;
+  /** Sign-up attempts (each may send a confirmation email) per address per day; 0 = unlimited. */
+  confirmLimitPerAddress: number;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +185,8 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     logLevel: e.LOG_LEVEL,
     varDir,
     trustProxy: e.TRUST_PROXY,
+    signupLimitPerIp: e.SIGNUP_LIMIT_PER_IP,
+    confirmLimitPerAddress: e.CONFIRM_LIMIT_PER_ADDRESS,
   };
 }
 

@@ -23,6 +23,8 @@ export interface Keys {
   alertCounter(): string;
   articleIndex(): string;
   recentAlerts(): string;
+  /** Prefix for one rate limit's counters; each counter adds `:{<subject>}` (its own hash tag). */
+  rateLimit(name: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -41,5 +43,6 @@ export function createKeys(prefix: string): Keys {
     alertCounter: () => `${prefix}:{g}:alert-seq`,
     articleIndex: () => `${prefix}:{g}:articles`,
     recentAlerts: () => `${prefix}:{g}:recent-alerts`,
+    rateLimit: (name) => `${prefix}:rl:${name}`,
   };
 }

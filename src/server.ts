@@ -7,6 +7,7 @@ import { loadCatalog } from './i18n';
 import type { Logger } from './logger';
 import { publishArticle } from './alerts/publish';
 import { createApp } from './http/app';
+import { createSignupLimits } from './http/rate-limits';
 import { outboxDir } from './mail/create-transport';
 import { SubscriptionService } from './subscribers/subscription-service';
 
@@ -32,6 +33,12 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
     subscriptions: new SubscriptionService({ subscribers: core.subscribers, signer: core.signer, queues: core.queues }),
     publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
+    signupLimits: createSignupLimits({
+      redis: core.redis,
+      keyPrefix: core.keys.rateLimit,
+      perIpPerHour: config.signupLimitPerIp,
+      perAddressPerDay: config.confirmLimitPerAddress,
+    }),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));

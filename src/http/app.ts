@@ -14,6 +14,7 @@ import { apiRoutes } from './routes/api';
 import { healthRoutes } from './routes/health';
 import { pageRoutes } from './routes/pages';
 import { devOutboxRoutes } from './routes/dev-outbox';
+import type { SignupLimits } from './rate-limits';
 
 export interface AppDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface AppDeps {
   publish(input: ArticleInput): Promise<PublishResult>;
   /** Set in development when mail goes to the outbox instead of SMTP. */
   outboxDir?: string;
+  /** Sign-up abuse limits (per IP, per address); absent means none. */
+  signupLimits?: SignupLimits;
 }
 
 export function createApp(deps: AppDeps): express.Express {

@@ -29,8 +29,10 @@ export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
   const articles = articleSchema(config.topics);
 
   router.post('/subscriptions', ...json, requireRedis, async (req, res) => {
+    await deps.signupLimits?.consumeIp(req.ip ?? '');
     const parsed = parseSignup(req.body, config.topics, config.defaultLocale);
     if (!parsed.ok) throw new HttpError(400, 'validation_failed', parsed.message);
+    await deps.signupLimits?.consumeAddress(parsed.value.email);
     await deps.subscriptions.signup(parsed.value);
     // The same answer for a new, pending or confirmed address: no enumeration.
     res.status(202).json({ status: 'pending' });

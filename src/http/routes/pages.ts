@@ -35,6 +35,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   });
 
   router.post('/subscribe', form, requireRedis, async (req, res) => {
+    await deps.signupLimits?.consumeIp(req.ip ?? '');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const locale: Locale = isLocale(body.locale) ? body.locale : config.defaultLocale;
     const topics = body.topics === undefined ? [] : Array.isArray(body.topics) ? body.topics : [body.topics];
@@ -46,6 +47,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
       page(res, 400, locale, s.page.title!, signupForm(s, config.topics, { email, locale, topics: safeTopics }, parsed.message));
       return;
     }
+    await deps.signupLimits?.consumeAddress(parsed.value.email);
     await deps.subscriptions.signup(parsed.value);
     page(res, 200, locale, s.page.checkInboxTitle!, messageBody(s.page.checkInbox!));
   });
