@@ -24,6 +24,10 @@ export function normaliseAddress(input: unknown): AddressResult {
   if (local.length > 64) return { ok: false, reason: 'email local part is longer than 64 characters' };
   const address = `${local.toLowerCase()}@${domain}`;
   if (address.length > 254) return { ok: false, reason: 'email is longer than 254 characters' };
-  if (!emailCheck.safeParse(address).success) return { ok: false, reason: 'email must look like name@example.com' };
+  // zod's pattern wants a letters-only top-level domain; an IDN one arrives as punycode (xn--…),
+  // so that label is checked on its own and the rest of the address by the pattern.
+  const tld = domain.slice(domain.lastIndexOf('.') + 1);
+  const checked = /^xn--[a-z0-9-]{2,59}$/.test(tld) ? `${address.slice(0, -tld.length)}idn` : address;
+  if (!emailCheck.safeParse(checked).success) return { ok: false, reason: 'email must look like name@example.com' };
   return { ok: true, address };
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import pino from 'pino';
 import { parseConfig, type Config } from '../../src/config';
 import { freePort } from '../../src/dev/embedded-redis';
+import { waitForRedis } from '../../src/redis';
 import { startApi, type ApiServer } from '../../src/server';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
@@ -51,6 +52,8 @@ export async function startKilat(opts: { env?: Record<string, string>; workers?:
   });
   const logger = pino({ level: 'silent' });
   const api = await startApi(config, logger);
+  // The API's connection fails fast while not ready; tests that use its stores right away wait.
+  await waitForRedis(api.core.redis);
   const baseUrl = `http://127.0.0.1:${api.port}`;
   const workers = opts.workers === false ? undefined : await startWorkers(config, logger);
   return {
