@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -69,6 +70,18 @@ const schema = z.object({
   // trusted front end that limits already); loopback gets no exemption of its own.
   SIGNUP_LIMIT_PER_IP: intIn(0, 1_000_000).default(20),
   CONFIRM_LIMIT_PER_ADDRESS: intIn(0, 1000).default(3),
+  // Newsroom feeds: JSON `[{"url","locale","topics","breaking"}]` or a path to a file holding it.
+  FEEDS: z.string().min(1).optional(),
+  FEED_INTERVAL: intIn(1, 86400).default(60),
+  FEED_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
+  // Outgoing webhooks: events are POSTed here, signed with WEBHOOK_SECRET (HMAC-SHA256).
+  WEBHOOK_URL: urlString(['http:', 'https:']).optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Daily digest send time (HH:MM in TIME_ZONE).
+  DIGEST_TIME: z
+    .string()
+    .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (24-hour clock)')
+    .default('07:00'),
 });
 
 type Env = Record<string, string | undefined>;
@@ -102,6 +115,21 @@ export interface Config {
   signupLimitPerIp: number;
   /** Sign-up attempts (each may send a confirmation email) per address per day; 0 = unlimited. */
   confirmLimitPerAddress: number;
+  feeds: FeedConfig[];
+  feedIntervalSeconds: number;
+  feedTimeoutMs: number;
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  digestTime: { hour: number; minute: number };
+}
+
+/** One newsroom feed the watcher polls. */
+export interface FeedConfig {
+  url: string;
+  locale: Locale;
+  topics: string[];
+  /** false: items go to the daily digest only. */
+  breaking: boolean;
 }
 
 export class ConfigError extends Error {
@@ -153,12 +181,16 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     if (!publisherToken) missing.push('PUBLISHER_TOKEN');
     if (!secretKey) missing.push('SECRET_KEY');
   }
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) missing.push('WEBHOOK_SECRET (needed because WEBHOOK_URL is set)');
   if (missing.length > 0) {
     throw new ConfigError(
       `Missing required configuration: ${missing.join(', ')}` +
         (production ? ' (NODE_ENV=production sets no defaults)' : ''),
     );
   }
+  const topics = e.TOPICS.split(',');
+  const feeds = e.FEEDS ? parseFeeds(e.FEEDS, topics, e.DEFAULT_LOCALE) : [];
+  const [digestHour, digestMinute] = e.DIGEST_TIME.split(':').map(Number) as [number, number];
   const port = e.PORT;
   return {
     env: e.NODE_ENV,
@@ -173,7 +205,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     publisherToken: publisherToken!,
     secretKey: secretKey!,
     defaultLocale: e.DEFAULT_LOCALE,
-    topics: e.TOPICS.split(','),
+    topics,
     siteName: e.SITE_NAME,
     timeZone: e.TIME_ZONE,
     excerptParagraphs: e.EXCERPT_PARAGRAPHS,
@@ -187,7 +219,49 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     trustProxy: e.TRUST_PROXY,
     signupLimitPerIp: e.SIGNUP_LIMIT_PER_IP,
     confirmLimitPerAddress: e.CONFIRM_LIMIT_PER_ADDRESS,
+    feeds,
+    feedIntervalSeconds: e.FEED_INTERVAL,
+    feedTimeoutMs: e.FEED_TIMEOUT_MS,
+    webhookUrl: e.WEBHOOK_URL,
+    webhookSecret: e.WEBHOOK_SECRET,
+    digestTime: { hour: digestHour, minute: digestMinute },
   };
+}
+
+const feedsSchema = (topics: string[]) =>
+  z.array(
+    z
+      .object({
+        url: urlString(['http:', 'https:']),
+        locale: z.enum(LOCALES).optional(),
+        topics: z.array(z.enum(topics as [string, ...string[]])).optional(),
+        breaking: z.boolean().optional(),
+      })
+      .strict(),
+  );
+
+/** FEEDS holds the JSON itself, or (when it does not start with `[`) a path to a file holding it. */
+function parseFeeds(value: string, topics: string[], defaultLocale: Locale): FeedConfig[] {
+  let text = value.trim();
+  if (!text.startsWith('[')) {
+    try {
+      text = fs.readFileSync(path.resolve(projectRoot, text), 'utf8');
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  FEEDS: cannot read file ${value} (${(err as Error).message})`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError('Invalid configuration:\n  FEEDS: is not valid JSON (expected [{"url": "…", "locale": "id", "topics": []}])');
+  }
+  const parsed = feedsSchema(topics).safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration:\n  FEEDS: ${i.path.join('.')}: ${i.message}`);
+  }
+  return parsed.data.map((f) => ({ url: f.url, locale: f.locale ?? defaultLocale, topics: f.topics ?? [], breaking: f.breaking ?? true }));
 }
 
 /** The raw environment, read in exactly one place. */

@@ -5,6 +5,7 @@
  *    its per-locale active sets, so a sign-up or confirmation is one atomic script in one slot;
  *  - an alert `{a<id>}` holds the alert record, its ledger bitmaps and its finished-batch set;
  *  - global lookups (article dedupe, alert counter, recent alerts) sit in `{g}`;
+ *  - a feed `{f<hash>}` holds its poll state and the GUIDs it has seen;
  *  - BullMQ queues use the prefix `<prefix>:{q}` so every queue key shares one slot.
  */
 export const SUBSCRIBER_SHARDS = 16;
@@ -25,6 +26,16 @@ export interface Keys {
   recentAlerts(): string;
   /** Prefix for one rate limit's counters; each counter adds `:{<subject>}` (its own hash tag). */
   rateLimit(name: string): string;
+  /** Sent-per-time-bucket hash of one alert: its delivery curve. */
+  alertCurve(alertId: string): string;
+  /** Counters and histogram buckets written by every worker process, read by GET /metrics. */
+  metrics(): string;
+  /** One feed's state (ETag, Last-Modified, first poll done) and its set of seen GUIDs, tagged {f<hash>}. */
+  feedState(feedHash: string): string;
+  feedSeen(feedHash: string): string;
+  feedLock(feedHash: string): string;
+  /** Alert ids with their creation time, for the daily digest. */
+  digestAlerts(): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -44,5 +55,11 @@ export function createKeys(prefix: string): Keys {
     articleIndex: () => `${prefix}:{g}:articles`,
     recentAlerts: () => `${prefix}:{g}:recent-alerts`,
     rateLimit: (name) => `${prefix}:rl:${name}`,
+    alertCurve: (alertId) => `${prefix}:{a${alertId}}:curve`,
+    metrics: () => `${prefix}:{g}:metrics`,
+    feedState: (h) => `${prefix}:{f${h}}:state`,
+    feedSeen: (h) => `${prefix}:{f${h}}:seen`,
+    feedLock: (h) => `${prefix}:{f${h}}:lock`,
+    digestAlerts: () => `${prefix}:{g}:digest-alerts`,
   };
 }

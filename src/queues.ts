@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BatchRef } from './alerts/alert-store';
+import type { WebhookJob } from './ops/webhooks';
 
 /** Job payloads carry ids only: never rendered HTML, never an address. */
 export interface FanoutJob {
@@ -13,18 +14,29 @@ export interface BatchJob {
 export interface ConfirmationJob {
   subscriberId: number;
 }
+/** A scheduled tick (feed poll, daily digest): no payload. */
+export type TickJob = Record<string, never>;
 
 export const QUEUE_NAMES = {
   fanout: 'alert-fanout',
   send: 'alert-send',
   // Its own queue so a confirmation never waits behind the batches of a big alert.
   confirmations: 'confirmations',
+  webhooks: 'webhooks',
+  // Scheduled ticks: one job per interval, so one worker process polls feeds / sends the digest.
+  feeds: 'feed-poll',
+  digest: 'digest',
 } as const;
 
 export interface Queues {
   fanout: Queue<FanoutJob>;
   send: Queue<BatchJob>;
   confirmations: Queue<ConfirmationJob>;
+  webhooks: Queue<WebhookJob>;
+  feeds: Queue<TickJob>;
+  digest: Queue<TickJob>;
+  /** Every queue, for metrics and the Bull Board. */
+  all(): Queue[];
   close(): Promise<void>;
 }
 
@@ -34,6 +46,9 @@ export const JOB_OPTIONS = {
   fanout: { ...keep, attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
   send: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2000 } },
   confirmations: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2000 } },
+  // Receivers go down for minutes: 12 attempts from 5 s doubling reach about 3 hours.
+  webhooks: { ...keep, attempts: 12, backoff: { type: 'exponential', delay: 5000 } },
+  ticks: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, attempts: 1 },
 } satisfies Record<string, JobsOptions>;
 
 export function createQueues(connection: Redis, prefix: string): Queues {
@@ -44,12 +59,20 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     prefix,
     defaultJobOptions: JOB_OPTIONS.confirmations,
   });
+  const webhooks = new Queue<WebhookJob>(QUEUE_NAMES.webhooks, { connection, prefix, defaultJobOptions: JOB_OPTIONS.webhooks });
+  const feeds = new Queue<TickJob>(QUEUE_NAMES.feeds, { connection, prefix, defaultJobOptions: JOB_OPTIONS.ticks });
+  const digest = new Queue<TickJob>(QUEUE_NAMES.digest, { connection, prefix, defaultJobOptions: JOB_OPTIONS.ticks });
+  const all = [fanout, send, confirmations, webhooks, feeds, digest] as Queue[];
   return {
     fanout,
     send,
     confirmations,
+    webhooks,
+    feeds,
+    digest,
+    all: () => all,
     async close() {
-      await Promise.all([fanout.close(), send.close(), confirmations.close()]);
+      await Promise.all(all.map((q) => q.close()));
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { createCore, type Core } from './core';
@@ -8,11 +9,18 @@ import type { Logger } from './logger';
 import { publishArticle } from './alerts/publish';
 import { createApp } from './http/app';
 import { createSignupLimits } from './http/rate-limits';
-import { outboxDir } from './mail/create-transport';
+import { createTransportFromConfig, outboxDir } from './mail/create-transport';
+import { createRendererFromConfig } from './mail/create-renderer';
+import { createMailer } from './mail/mailer';
+import { createPreviewer } from './newsroom/preview';
+import { createMetricsRegistry } from './ops/metrics';
+import { createWebhookEmitter } from './ops/webhooks';
 import { SubscriptionService } from './subscribers/subscription-service';
 
 export interface ApiServer {
   core: Core;
+  /** The express app (tests walk its routes). */
+  app: Express;
   server: Server;
   /** The port it listens on (useful with PORT=0). */
   port: number;
@@ -24,13 +32,23 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
   const core = createCore(config, logger, 'api');
   // Answer from the first request on; if Redis is not there yet, start anyway and answer 503 until it is.
   await waitForRedis(core.redis, 10_000).catch(() => logger.warn('redis not reachable yet; answering 503 until it is'));
+  const catalog = loadCatalog();
+  // The API renders previews and sends single test copies itself; alerts go through the workers.
+  const transport = createTransportFromConfig(config);
+  const mailer = createMailer({ renderer: createRendererFromConfig(config, catalog), transport, mailFrom: config.mailFrom });
+  const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
   const app = createApp({
     config,
     logger,
     redis: core.redis,
-    catalog: loadCatalog(),
+    catalog,
     alerts: core.alerts,
-    subscriptions: new SubscriptionService({ subscribers: core.subscribers, signer: core.signer, queues: core.queues }),
+    subscriptions: new SubscriptionService({
+      subscribers: core.subscribers,
+      signer: core.signer,
+      queues: core.queues,
+      events: config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger) : undefined,
+    }),
     publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
     signupLimits: createSignupLimits({
@@ -39,6 +57,8 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       perIpPerHour: config.signupLimitPerIp,
       perAddressPerDay: config.confirmLimitPerAddress,
     }),
+    previewer: createPreviewer({ mailer, publicUrl: config.publicUrl }),
+    metrics,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -48,6 +68,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
   logger.info({ port, host: config.host }, 'api listening');
   return {
     core,
+    app,
     server,
     port,
     async close() {
@@ -55,6 +76,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await transport.close();
       await core.close();
     },
   };

@@ -1,15 +1,17 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../src/config';
 import { createCore } from '../src/core';
-import { loadCatalog } from '../src/i18n';
 import type { Logger } from '../src/logger';
 import { runFanout } from '../src/alerts/fan-out';
 import { enqueueFanout } from '../src/alerts/publish';
 import { createBatchSender, RetryableBatchError } from '../src/alerts/send-batch';
 import { createMailer } from '../src/mail/mailer';
 import { createTransportFromConfig } from '../src/mail/create-transport';
-import { createRenderer, TemplateError } from '../src/mail/render';
-import { templatesDir } from '../src/paths';
+import { createRendererFromConfig } from '../src/mail/create-renderer';
+import { TemplateError } from '../src/mail/render';
+import { createCompletionHandler } from '../src/ops/alert-completion';
+import { MetricsRecorder } from '../src/ops/metrics-recorder';
+import { createWebhookEmitter, deliverWebhook, noWebhooks, type WebhookJob } from '../src/ops/webhooks';
 import { QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob } from '../src/queues';
 import { createRedis } from '../src/redis';
 import { sendConfirmation } from '../src/subscribers/send-confirmation';
@@ -25,14 +27,10 @@ export interface RunningWorkers {
 export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
   const core = createCore(config, logger, 'worker');
   const transport = createTransportFromConfig(config);
-  const renderer = createRenderer({
-    catalog: loadCatalog(),
-    templatesDir,
-    siteName: config.siteName,
-    excerptParagraphs: config.excerptParagraphs,
-    timeZone: config.timeZone,
-    confirmTokenTtlHours: config.confirmTokenTtlSeconds / 3600,
-  });
+  const renderer = createRendererFromConfig(config);
+  const recorder = new MetricsRecorder({ redis: core.redis, keys: core.keys });
+  const webhooks = config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger) : noWebhooks;
+  const onCompleted = createCompletionHandler({ redis: core.redis, keys: core.keys, alerts: core.alerts, recorder, webhooks, logger });
   const mailer = createMailer({ renderer, transport, mailFrom: config.mailFrom });
   const sender = createBatchSender({
     alerts: core.alerts,
@@ -41,6 +39,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     links: core.links,
     sendConcurrency: config.sendConcurrency,
     logger,
+    observer: recorder,
   });
   // Workers block on their own connection; BullMQ requires maxRetriesPerRequest: null there.
   const connection = createRedis(config.redisUrl!, 'worker');
@@ -51,6 +50,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     QUEUE_NAMES.fanout,
     async (job) => {
       await runFanout({ alerts: core.alerts, subscribers: core.subscribers, queues: core.queues, batchSize: config.batchSize, logger }, job.data.alertId);
+      // An alert with no recipients (or a digest-only one) completes in the fan-out itself.
+      if ((await core.alerts.get(job.data.alertId))?.state === 'completed') await onCompleted(job.data.alertId);
     },
     { connection, prefix, concurrency: 2 },
   );
@@ -66,6 +67,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
           await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
           throw new DelayedError();
         }
+        if (result.state === 'completed') await onCompleted(job.data.alertId);
         return result;
       } catch (err) {
         if (err instanceof TemplateError) {
@@ -91,7 +93,15 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     { connection, prefix, concurrency: 8 },
   );
 
-  for (const w of [fanout, send, confirmations]) {
+  const extra: Worker[] = [];
+  if (config.webhookUrl && config.webhookSecret) {
+    const delivery = { url: config.webhookUrl, secret: config.webhookSecret, alerts: core.alerts, subscribers: core.subscribers };
+    extra.push(
+      new Worker<WebhookJob>(QUEUE_NAMES.webhooks, async (job) => deliverWebhook(delivery, job.data), { connection, prefix, concurrency: 4 }),
+    );
+  }
+
+  for (const w of [fanout, send, confirmations, ...extra]) {
     w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
     // Retries are expected; only the attempt that gives up is worth an error line.
     w.on('failed', (job, err) => {
@@ -112,7 +122,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   logger.info({ transport: transport.kind, concurrency: config.workerConcurrency }, 'worker started');
   return {
     async close() {
-      await Promise.all([fanout.close(), send.close(), confirmations.close()]);
+      await Promise.all([fanout.close(), send.close(), confirmations.close(), ...extra.map((w) => w.close())]);
+      await recorder.close();
       await transport.close();
       connection.disconnect();
       await core.close();

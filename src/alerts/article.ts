@@ -42,6 +42,8 @@ export function articleSchema(topics: readonly string[]) {
       author: line(200).optional(),
       publishedAt: z.iso.datetime({ offset: true }).optional(),
       imageUrl: httpUrl.optional(),
+      /** false: not a breaking story; it goes only to daily-digest subscribers. Default true. */
+      breaking: z.boolean().optional(),
     })
     .strict();
 }
@@ -60,6 +62,8 @@ export interface Article {
   author?: string;
   publishedAt?: string;
   imageUrl?: string;
+  /** Present (false) only for non-breaking stories, which go to digests only. */
+  breaking?: false;
 }
 
 export function toArticle(input: ArticleInput, defaultLocale: Locale): Article {
@@ -74,6 +78,7 @@ export function toArticle(input: ArticleInput, defaultLocale: Locale): Article {
     author: input.author,
     publishedAt: input.publishedAt,
     imageUrl: input.imageUrl,
+    ...(input.breaking === false ? { breaking: false as const } : {}),
   };
 }
 

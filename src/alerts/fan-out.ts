@@ -28,6 +28,12 @@ export async function runFanout(deps: FanoutDeps, alertId: string): Promise<{ ba
     log.info({ state: alert.state }, 'alert is no longer queued or sending; fan-out skipped');
     return { batches: 0, planned: 0 };
   }
+  if (alert.article.breaking === false) {
+    // Not a breaking story: no alert email; the daily digest picks it up.
+    const state = await deps.alerts.fanoutDone(alertId, 0, 0);
+    log.info({ state }, 'non-breaking article: digest only, no fan-out');
+    return { batches: 0, planned: 0 };
+  }
   const locale = alert.article.locale;
   let planned = 0;
   let batches = 0;

@@ -16,6 +16,14 @@ export interface BatchSenderDeps {
   /** Messages in flight at once within one batch. */
   sendConcurrency: number;
   logger: Logger;
+  /** Told about each outcome (metrics, delivery curve); optional. */
+  observer?: SendObserver;
+}
+
+export interface SendObserver {
+  sent(alertId: string, latencyMs: number): void;
+  failed(alertId: string): void;
+  suppressed(alertId: string): void;
 }
 
 export interface BatchAttempt {
@@ -119,20 +127,26 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
             to: r.email,
             slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
           });
+          const started = performance.now();
           try {
             await deps.mailer.send(r.email, raw);
           } catch (err) {
             const failure = classifySendError(err);
             if (failure.kind === 'permanent') {
-              failed += await deps.alerts.record(alertId, 'failed', [r.id]);
+              const n = await deps.alerts.record(alertId, 'failed', [r.id]);
+              failed += n;
+              if (n > 0) deps.observer?.failed(alertId);
               await deps.subscribers.setStatus(r.id, 'bounced');
+              deps.observer?.suppressed(alertId);
               log.warn({ subscriberId: r.id, to: maskEmail(r.email), code: failure.code, error: failure.message }, 'hard bounce; address suppressed');
             } else {
               temporary.push({ subscriber: r, failure });
             }
             continue;
           }
-          sent += await deps.alerts.record(alertId, 'sent', [r.id]);
+          const n = await deps.alerts.record(alertId, 'sent', [r.id]);
+          sent += n;
+          if (n > 0) deps.observer?.sent(alertId, performance.now() - started);
         }
       };
       await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, recipients.length) }, worker));
@@ -146,7 +160,9 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const sample = temporary[temporary.length - 1]!.failure.message;
         if (attempt.attempt < attempt.maxAttempts) throw new RetryableBatchError(temporary.length, sample);
         // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
-        failed += await deps.alerts.record(alertId, 'failed', temporary.map((t) => t.subscriber.id));
+        const n = await deps.alerts.record(alertId, 'failed', temporary.map((t) => t.subscriber.id));
+        failed += n;
+        for (let i = 0; i < n; i++) deps.observer?.failed(alertId);
         log.error({ failed: temporary.length, attempts: attempt.attempt, error: sample }, 'temporary failures persisted; recipients marked failed');
       }
       const settled = inRange.length - (await deps.alerts.unsettled(alertId, inRange)).length;

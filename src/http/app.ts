@@ -1,4 +1,11 @@
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { Previewer } from '../newsroom/preview';
+import { apiSchemas } from './api-schemas';
+import { requireBearer } from './auth';
+import { buildOpenApi } from './openapi';
+import { newsroomApiRoutes } from './routes/newsroom-api';
+import { opsRoutes } from './routes/ops';
 import helmet from 'helmet';
 import type { Config, Locale } from '../config';
 import type { Catalog } from '../i18n';
@@ -28,6 +35,12 @@ export interface AppDeps {
   outboxDir?: string;
   /** Sign-up abuse limits (per IP, per address); absent means none. */
   signupLimits?: SignupLimits;
+  /** Renders previews and sends test copies (POST /api/articles/preview, /test-send, /admin). */
+  previewer?: Previewer;
+  /** Prometheus registry served at GET /metrics. */
+  metrics?: Registry;
+  /** Extra routers mounted before the 404 handler (the admin pages and Bull Board). */
+  extraRoutes?: Router[];
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -43,9 +56,13 @@ export function createApp(deps: AppDeps): express.Express {
     } else next();
   };
 
+  const schemas = apiSchemas(deps.config.topics);
   app.use(healthRoutes(deps));
+  app.use(opsRoutes({ metrics: deps.metrics, openapi: () => buildOpenApi(deps.config, schemas) }));
   app.use(pageRoutes(deps, requireRedis));
+  app.use('/api', newsroomApiRoutes(deps, schemas, requireBearer(deps.config.publisherToken)));
   app.use('/api', apiRoutes(deps, requireRedis));
+  for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));

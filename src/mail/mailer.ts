@@ -9,6 +9,7 @@ const SLOT_NAMES = Object.values(SLOTS).map((s) => s.slice(2, -2));
 
 export interface Mailer {
   readonly transport: MailTransport;
+  readonly renderer: Renderer;
   /** Renders the alert (MJML compiled once) and builds its MIME message once. */
   prepareAlert(article: Article, locale: Locale): Promise<MessageTemplate>;
   prepareConfirmation(locale: Locale): Promise<MessageTemplate>;
@@ -34,6 +35,7 @@ export function createMailer(deps: MailerDeps): Mailer {
   const confirmations = new Map<Locale, Promise<MessageTemplate>>();
   return {
     transport: deps.transport,
+    renderer: deps.renderer,
     async prepareAlert(article, locale) {
       const rendered = await deps.renderer.renderAlert(article, locale);
       return MessageTemplate.build({

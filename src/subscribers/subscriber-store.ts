@@ -112,7 +112,64 @@ redis.call('ZADD', KEYS[3] .. 'active:' .. ARGV[2], tonumber(id), id)
 return 1
 `,
   },
+  kilatImport: {
+    keys: 3,
+    // KEYS: emailIndex, idCounter, shardPrefix. ARGV: mode ('pending'|'confirmed'), now, shard, shards,
+    // then (email, locale, topics, nonce) per row. Returns (id, outcome) per row. An address that
+    // left (unsubscribed, bounced, complained) is never brought back by an import.
+    lua: `
+local mode, now, shard, shards = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local out = {}
+for i = 5, #ARGV, 4 do
+  local email, locale, topics, nonce = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local id = redis.call('HGET', KEYS[1], email)
+  local outcome
+  if not id then
+    id = tostring(redis.call('INCR', KEYS[2]) * shards + shard)
+    redis.call('HSET', KEYS[1], email, id)
+    if mode == 'confirmed' then
+      redis.call('HSET', KEYS[3] .. 'sub:' .. id, 'e', email, 'l', locale, 't', topics, 'st', 'confirmed', 'n', nonce, 'c', now, 'cf', now)
+      redis.call('ZADD', KEYS[3] .. 'active:' .. locale, tonumber(id), id)
+    else
+      redis.call('HSET', KEYS[3] .. 'sub:' .. id, 'e', email, 'l', locale, 't', topics, 'st', 'pending', 'n', nonce, 'c', now)
+    end
+    outcome = 'created'
+  else
+    local key = KEYS[3] .. 'sub:' .. id
+    local st = redis.call('HGET', key, 'st')
+    if st == 'pending' and mode == 'confirmed' then
+      local l = redis.call('HGET', key, 'l')
+      redis.call('HSET', key, 'st', 'confirmed', 'cf', now)
+      redis.call('ZADD', KEYS[3] .. 'active:' .. l, tonumber(id), id)
+      outcome = 'confirmed'
+    elseif st == 'pending' or st == 'confirmed' then
+      outcome = 'exists'
+    else
+      outcome = 'opted_out'
+    end
+  end
+  out[#out + 1] = id
+  out[#out + 1] = outcome
+end
+return out
+`,
+  },
+  kilatErase: {
+    keys: 3,
+    // KEYS: record, emailIndex, shardPrefix. ARGV: id. Removes the record, its index entry and its active entry.
+    lua: `
+local email = redis.call('HGET', KEYS[1], 'e')
+if not email then return 0 end
+local locale = redis.call('HGET', KEYS[1], 'l')
+if locale then redis.call('ZREM', KEYS[3] .. 'active:' .. locale, ARGV[1]) end
+redis.call('HDEL', KEYS[2], email)
+redis.call('DEL', KEYS[1])
+return 1
+`,
+  },
 } as const;
+
+export type ImportOutcome = 'created' | 'confirmed' | 'exists' | 'opted_out';
 
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -219,6 +276,45 @@ export class SubscriberStore {
 
   async countActive(shard: number, locale: Locale, after: number, upTo: number): Promise<number> {
     return this.redis.zcount(this.keys.active(shard, locale), `(${after}`, upTo);
+  }
+
+  /**
+   * Adds many addresses of ONE shard in one script call (bulk import). `confirmed` mode makes new and
+   * pending addresses confirmed at once; otherwise they are pending and need a confirmation email.
+   */
+  async importBatch(
+    shard: number,
+    rows: { email: string; locale: Locale; topics: string[] }[],
+    mode: 'pending' | 'confirmed',
+    now = Date.now(),
+  ): Promise<{ id: number; outcome: ImportOutcome }[]> {
+    if (rows.length === 0) return [];
+    const args: (string | number)[] = [mode, now, shard, SUBSCRIBER_SHARDS];
+    for (const r of rows) args.push(r.email, r.locale, r.topics.join(','), randomBytes(6).toString('base64url'));
+    const flat = (await this.run('kilatImport', [this.keys.emailIndex(shard), this.keys.idCounter(shard), this.shardPrefix(shard)], args)) as string[];
+    const out: { id: number; outcome: ImportOutcome }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ id: Number(flat[i]), outcome: flat[i + 1] as ImportOutcome });
+    return out;
+  }
+
+  /** Removes a subscriber entirely (record, address index, active set). False when there was none. */
+  async erase(id: number): Promise<boolean> {
+    const shard = this.keys.shardOfId(id);
+    return (await this.run('kilatErase', [this.keys.subscriber(id), this.keys.emailIndex(shard), this.shardPrefix(shard)], [id])) === 1;
+  }
+
+  /** Every subscriber of one shard, a page at a time (HSCAN over the address index). */
+  async *scanShard(shard: number, pageSize = 1000): AsyncGenerator<Subscriber[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.emailIndex(shard), cursor, 'COUNT', pageSize);
+      cursor = next;
+      const ids: number[] = [];
+      for (let i = 1; i < flat.length; i += 2) ids.push(Number(flat[i]));
+      const records = await this.getMany(ids);
+      const page = records.filter((r): r is Subscriber => r !== undefined);
+      if (page.length > 0) yield page;
+    } while (cursor !== '0');
   }
 
   /** Records for ids of one shard, in one round trip; a missing record comes back undefined. */

@@ -7,6 +7,8 @@ export interface SubscriptionDeps {
   subscribers: SubscriberStore;
   signer: TokenSigner;
   queues: Pick<Queues, 'confirmations'>;
+  /** Told when a subscriber confirms or leaves (outgoing webhooks); optional. */
+  events?: { emit(event: 'subscriber.confirmed' | 'subscriber.unsubscribed', ids: { subscriberId: number }): Promise<void> };
 }
 
 export type TokenFailure = 'token_invalid' | 'token_expired' | 'token_wrong_purpose' | 'not_found';
@@ -36,6 +38,7 @@ export class SubscriptionService {
     if (outcome === 'not_found') return { ok: false, code: 'not_found' };
     if (outcome === 'stale') return { ok: false, code: 'token_stale' };
     const subscriber = (await this.deps.subscribers.get(v.claims.subscriberId))!;
+    if (outcome === 'confirmed') await this.deps.events?.emit('subscriber.confirmed', { subscriberId: subscriber.id });
     return { ok: true, subscriber, already: outcome === 'already_confirmed' };
   }
 
@@ -50,8 +53,11 @@ export class SubscriptionService {
   async unsubscribe(token: unknown): Promise<SubscriberResult> {
     const found = await this.lookup(token, 'unsubscribe');
     if (found.ok && (found.subscriber.status === 'confirmed' || found.subscriber.status === 'pending')) {
-      await this.deps.subscribers.setStatus(found.subscriber.id, 'unsubscribed');
+      const previous = await this.deps.subscribers.setStatus(found.subscriber.id, 'unsubscribed');
       found.subscriber.status = 'unsubscribed';
+      if (previous === 'confirmed' || previous === 'pending') {
+        await this.deps.events?.emit('subscriber.unsubscribed', { subscriberId: found.subscriber.id });
+      }
     }
     return found;
   }

@@ -15,6 +15,8 @@ export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 
 export interface Kilat {
   config: Config;
+  /** The environment the config was parsed from (for the CLI, which reads it itself). */
+  env: Record<string, string>;
   baseUrl: string;
   redis: TestRedis;
   smtp: SmtpCapture;
@@ -32,7 +34,7 @@ export async function startKilat(opts: { env?: Record<string, string>; workers?:
   const smtp = await startSmtpCapture();
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-var-'));
   const port = await freePort();
-  const config = parseConfig({
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -49,7 +51,8 @@ export async function startKilat(opts: { env?: Record<string, string>; workers?:
     SIGNUP_LIMIT_PER_IP: '0',
     CONFIRM_LIMIT_PER_ADDRESS: '0',
     ...opts.env,
-  });
+  };
+  const config = parseConfig(env);
   const logger = pino({ level: 'silent' });
   const api = await startApi(config, logger);
   // The API's connection fails fast while not ready; tests that use its stores right away wait.
@@ -58,6 +61,7 @@ export async function startKilat(opts: { env?: Record<string, string>; workers?:
   const workers = opts.workers === false ? undefined : await startWorkers(config, logger);
   return {
     config,
+    env,
     baseUrl,
     redis,
     smtp,

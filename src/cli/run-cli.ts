@@ -1,0 +1,241 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { Command, CommanderError } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { ConfigError } from '../config';
+import { articleSchema, toArticle } from '../alerts/article';
+import { publishArticle } from '../alerts/publish';
+import type { AlertStatus } from '../alerts/alert-store';
+import { ArticleFileError, parseArticleFile, type ArticleDraft } from '../newsroom/article-file';
+import { ExtractError, extractArticleFromUrl } from '../newsroom/extract-article';
+import { ImportFileError, importSubscribersCsv } from '../subscribers/import-csv';
+import { exportSubscribersCsv } from '../subscribers/export-csv';
+import { normaliseAddress } from '../subscribers/email-address';
+import { CliError, openContext, type CliContext } from './context';
+
+/** Exit codes, documented in `kilat --help`. */
+export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, notFound: 4 } as const;
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  stdout: Writable;
+  stderr: Writable;
+  /** Progress bars only on a terminal. */
+  isTTY?: boolean;
+  /** Poll interval for `alerts status` (ms). */
+  pollMs?: number;
+}
+
+const TERMINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
+
+/** Runs one CLI command; resolves to the process exit code (never calls process.exit itself). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const out = (s: string) => io.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const err = (s: string) => io.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+  let exitCode: number = EXIT.ok;
+  let ctx: CliContext | undefined;
+  const context = async () => (ctx ??= await openContext(io.env));
+
+  const program = new Command('kilat')
+    .description('Kilat breaking-news alerts: newsroom and operator commands (works against Redis directly; the API need not run).')
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText(
+      'after',
+      '\nConfiguration: the same environment variables as the service (REDIS_URL, KEY_PREFIX, TOPICS, DEFAULT_LOCALE, ...).\n' +
+        'Exit codes: 0 ok, 1 error, 2 usage error, 3 done with rejected rows (import), 4 not found.',
+    );
+
+  program
+    .command('publish')
+    .description('Publish an article as a breaking-news alert, from a file or a web page.')
+    .argument('[file]', 'JSON (the POST /api/articles body), or text/Markdown with optional front matter (title, url, locale, topics, ...); without a title the first line is the title')
+    .option('--url <url>', 'fetch this article page and extract the story (site chrome such as sign-up boxes is left out)')
+    .option('--locale <locale>', 'override the locale (id or en)')
+    .option('--topics <list>', 'override the topics, comma-separated')
+    .option('--id <id>', 'article id (makes a re-publish a duplicate)')
+    .option('--not-breaking', 'not breaking news: daily-digest subscribers only')
+    .option('--dry-run', 'validate and print the article, publish nothing')
+    .action(async (file: string | undefined, o: { url?: string; locale?: string; topics?: string; id?: string; notBreaking?: boolean; dryRun?: boolean }) => {
+      if (!file === !o.url) throw new CliError('give either a FILE or --url URL', EXIT.usage);
+      let draft: ArticleDraft;
+      if (file) {
+        let content: string;
+        try {
+          content = fs.readFileSync(file, 'utf8');
+        } catch (e) {
+          throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        draft = parseArticleFile(path.basename(file), content);
+      } else {
+        draft = await extractArticleFromUrl(o.url!);
+      }
+      if (o.locale) draft.locale = o.locale;
+      if (o.topics) draft.topics = o.topics.split(',').map((t) => t.trim()).filter(Boolean);
+      if (o.id) draft.id = o.id;
+      if (o.notBreaking) draft.breaking = false;
+      const { config, core } = await context();
+      const parsed = articleSchema(config.topics).safeParse(draft);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        throw new CliError(`the article is not valid: ${i.path.join('.') || 'article'}: ${i.message}`);
+      }
+      if (o.dryRun) {
+        out(JSON.stringify(toArticle(parsed.data, config.defaultLocale), null, 2));
+        return;
+      }
+      const r = await publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, parsed.data);
+      out(r.created ? `alert ${r.alertId} queued: "${parsed.data.title}"` : `already published as alert ${r.alertId} (nothing sent again)`);
+      out(`follow it with: kilat alerts status ${r.alertId}`);
+    });
+
+  const alerts = program.command('alerts').description('Follow or stop alerts.');
+  alerts
+    .command('status')
+    .description('Show an alert\'s progress; waits with a progress bar until it is done.')
+    .argument('<id>', 'alert id')
+    .option('--no-wait', 'print the current status once and exit')
+    .option('--json', 'print the final status as JSON')
+    .action(async (id: string, o: { wait: boolean; json?: boolean }) => {
+      const { core } = await context();
+      let status = await core.alerts.status(id);
+      if (!status) throw new CliError(`no alert ${id}`, EXIT.notFound);
+      let bar: SingleBar | undefined;
+      if (o.wait && !TERMINAL_STATES.has(status.state)) {
+        if (io.isTTY) {
+          bar = new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'alert {id} {state} [{bar}] {percentage}% | {value}/{total} | failed {failed}', hideCursor: true });
+          bar.start(Math.max(1, status.total), done(status), { id, state: status.state, failed: status.failed });
+        }
+        while (!TERMINAL_STATES.has(status.state)) {
+          await new Promise((r) => setTimeout(r, io.pollMs ?? 500));
+          status = (await core.alerts.status(id))!;
+          bar?.setTotal(Math.max(1, status.total));
+          bar?.update(done(status), { state: status.state, failed: status.failed });
+        }
+        bar?.stop();
+      }
+      out(o.json ? JSON.stringify(status, null, 2) : describe(status));
+      if (status.state === 'failed') exitCode = EXIT.error;
+    });
+  alerts
+    .command('cancel')
+    .description('Stop an alert that is still queued or sending; batches not yet sent are not sent.')
+    .argument('<id>', 'alert id')
+    .action(async (id: string) => {
+      const { core } = await context();
+      const before = await core.alerts.state(id);
+      if (!before) throw new CliError(`no alert ${id}`, EXIT.notFound);
+      const r = await core.alerts.control(id, 'cancel');
+      if (r.ok && r.changed) out(`alert ${id} cancelled (it was ${before})`);
+      else throw new CliError(`alert ${id} is already ${r.ok ? r.state : r.reason === 'conflict' ? r.state : before}; nothing to cancel`);
+    });
+
+  const subscribers = program.command('subscribers').description('Import, export and delete subscribers.');
+  subscribers
+    .command('import')
+    .description('Import subscribers from a CSV file with the header row email,locale,topics (topics separated by ";").')
+    .argument('<file>', 'CSV file')
+    .option('--confirmed', 'the list was opted in elsewhere: subscribe them at once (no confirmation email)')
+    .action(async (file: string, o: { confirmed?: boolean }) => {
+      let size: number;
+      try {
+        size = fs.statSync(file).size;
+      } catch (e) {
+        throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const { config, core } = await context();
+      const input = fs.createReadStream(file);
+      let bytes = 0;
+      input.on('data', (c) => (bytes += c.length));
+      const bar = io.isTTY
+        ? new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'importing [{bar}] {percentage}% | {rows} rows | {bad} bad | ETA {eta}s', hideCursor: true })
+        : undefined;
+      bar?.start(Math.max(1, size), 0, { rows: 0, bad: 0 });
+      const badLines: string[] = [];
+      let badCount = 0;
+      const started = Date.now();
+      const report = await importSubscribersCsv(
+        { subscribers: core.subscribers, confirmations: core.queues.confirmations, topics: config.topics, defaultLocale: config.defaultLocale },
+        input,
+        {
+          confirmed: Boolean(o.confirmed),
+          onBadRow: (line, reason) => {
+            badCount++;
+            // The first hundred in full; then only the count, so a broken file cannot flood the terminal.
+            if (badLines.length < 100) badLines.push(`line ${line}: ${reason}`);
+          },
+          onProgress: (rows) => bar?.update(bytes, { rows, bad: badCount }),
+        },
+      ).finally(() => bar?.stop());
+      for (const l of badLines) err(l);
+      if (badCount > badLines.length) err(`... and ${badCount - badLines.length} more bad rows`);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      out(
+        `imported ${report.rows - report.bad} of ${report.rows} rows in ${seconds} s: ${report.created} new, ${report.confirmed} confirmed, ` +
+          `${report.existing} already there, ${report.optedOut} left alone (unsubscribed or bounced), ${report.bad} rejected` +
+          (o.confirmed ? '' : `; ${report.confirmationsQueued} confirmation emails queued`),
+      );
+      if (report.bad > 0) exitCode = EXIT.partial;
+    });
+  subscribers
+    .command('export')
+    .description('Write every subscriber as CSV (email,locale,topics,status,created_at,confirmed_at).')
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .action(async (o: { output?: string }) => {
+      const { core } = await context();
+      const target = o.output ? fs.createWriteStream(o.output) : io.stdout;
+      const n = await exportSubscribersCsv(core.subscribers, target);
+      if (o.output) {
+        await new Promise<void>((resolve, reject) => (target as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+        err(`exported ${n} subscribers to ${o.output}`);
+      }
+    });
+  subscribers
+    .command('delete')
+    .description('Delete a subscriber and their record by address.')
+    .argument('<email>', 'the address')
+    .action(async (email: string) => {
+      const address = normaliseAddress(email);
+      if (!address.ok) throw new CliError(`not a valid address: ${address.reason}`, EXIT.usage);
+      const { core } = await context();
+      const sub = await core.subscribers.findByEmail(address.address);
+      if (!sub || !(await core.subscribers.erase(sub.id))) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
+      out(`deleted ${address.address}`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    exitCode = errorExit(e, err);
+  } finally {
+    await ctx?.close().catch(() => undefined);
+  }
+  return exitCode;
+}
+
+function errorExit(e: unknown, err: (s: string) => void): number {
+  if (e instanceof CommanderError) {
+    // --help and --version are not errors.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (e instanceof CliError) {
+    err(`kilat: ${e.message}`);
+    return e.exitCode;
+  }
+  if (e instanceof ConfigError || e instanceof ArticleFileError || e instanceof ExtractError || e instanceof ImportFileError) {
+    err(`kilat: ${e.message}`);
+    return EXIT.error;
+  }
+  err(`kilat: unexpected error: ${(e as Error).stack ?? String(e)}`);
+  return EXIT.error;
+}
+
+const done = (s: AlertStatus) => s.sent + s.failed + s.skipped;
+
+function describe(s: AlertStatus): string {
+  return `alert ${s.id} ${s.state}: ${s.sent} sent, ${s.failed} failed, ${s.skipped} skipped of ${s.total} — "${s.title}"`;
+}
+

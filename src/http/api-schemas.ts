@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { LOCALES } from '../config';
+import { articleSchema } from '../alerts/article';
+import { signupSchema } from '../subscribers/signup-input';
+
+/**
+ * Every request and response body of the JSON API as zod schemas. The routes validate with these
+ * and /openapi.json is generated from them, so the document cannot drift from what is enforced.
+ */
+export function apiSchemas(topics: readonly string[]) {
+  const article = articleSchema(topics);
+  const rendered = z.object({ subject: z.string(), html: z.string(), text: z.string() });
+  return {
+    subscription: signupSchema(topics),
+    subscriptionAccepted: z.object({ status: z.literal('pending') }),
+    article,
+    publishAccepted: z.object({
+      alertId: z.string(),
+      status: z.enum(['queued', 'duplicate']),
+      duplicate: z.boolean().optional(),
+      statusUrl: z.string(),
+    }),
+    preview: z.object(Object.fromEntries(LOCALES.map((l) => [l, rendered])) as Record<(typeof LOCALES)[number], typeof rendered>),
+    testSend: z
+      .object({
+        to: z.string().max(320).describe('The address that receives the single test copy.'),
+        locale: z.enum(LOCALES).optional().describe("Template language; defaults to the article's locale."),
+        article,
+      })
+      .strict(),
+    testSent: z.object({ status: z.literal('sent'), to: z.string() }),
+    alertStatus: z.object({
+      id: z.string(),
+      state: z.string().describe('queued, sending, paused, completed, failed or cancelled'),
+      total: z.number().int(),
+      sent: z.number().int(),
+      failed: z.number().int(),
+      skipped: z.number().int(),
+      createdAt: z.string(),
+      firstSentAt: z.string().optional(),
+      completedAt: z.string().optional(),
+      title: z.string(),
+      locale: z.string(),
+      topics: z.array(z.string()),
+      articleId: z.string().optional(),
+      url: z.string().optional(),
+    }),
+    error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  };
+}
+
+export type ApiSchemas = ReturnType<typeof apiSchemas>;
+
+/** First zod issue as `path: message`, the shape every 400 of the API uses. */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return `${issue.path.join('.') || 'body'}: ${issue.message}`;
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import type { Config } from '../config';
+import type { ApiSchemas } from './api-schemas';
+
+type SchemaName = keyof ApiSchemas;
+
+interface Response {
+  description: string;
+  schema?: SchemaName;
+  /** Non-JSON answers (pages, metrics). */
+  contentType?: string;
+}
+
+/** One documented route. Paths use OpenAPI's `{param}` form. */
+export interface RouteDoc {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  tag: string;
+  publisher?: boolean;
+  request?: SchemaName;
+  /** Form fields for browser routes (application/x-www-form-urlencoded). */
+  form?: boolean;
+  query?: string[];
+  responses: Record<string, Response>;
+}
+
+const page = (description: string): Response => ({ description, contentType: 'text/html' });
+const err = (description: string): Response => ({ description, schema: 'error' });
+
+/** The public routes. A test walks the express app and checks it matches this list both ways. */
+export const ROUTES: RouteDoc[] = [
+  { method: 'get', path: '/', tag: 'pages', summary: 'Sign-up page', query: ['lang'], responses: { 200: page('Sign-up form') } },
+  { method: 'post', path: '/subscribe', tag: 'pages', form: true, summary: 'Sign-up form post (double opt-in)', responses: { 200: page('Check your inbox'), 400: page('Form with the error') } },
+  { method: 'get', path: '/confirm', tag: 'pages', query: ['token'], summary: 'Confirm a subscription', responses: { 200: page('Confirmed'), 400: page('Invalid link') } },
+  { method: 'get', path: '/unsubscribe', tag: 'pages', query: ['token'], summary: 'Ask before unsubscribing', responses: { 200: page('Confirmation button'), 400: page('Invalid link') } },
+  { method: 'post', path: '/unsubscribe', tag: 'pages', form: true, query: ['token'], summary: 'Unsubscribe (RFC 8058 one-click)', responses: { 200: page('Unsubscribed'), 400: page('Invalid link') } },
+  { method: 'get', path: '/preferences', tag: 'pages', query: ['token'], summary: 'Preferences form', responses: { 200: page('Preferences'), 400: page('Invalid link') } },
+  { method: 'post', path: '/preferences', tag: 'pages', form: true, query: ['token'], summary: 'Save preferences', responses: { 200: page('Saved'), 400: page('Invalid link') } },
+  {
+    method: 'post', path: '/api/subscriptions', tag: 'subscribers', summary: 'Start a double opt-in sign-up', request: 'subscription',
+    responses: { 202: { description: 'Accepted (same answer for new, pending and confirmed addresses)', schema: 'subscriptionAccepted' }, 400: err('Invalid body'), 415: err('Not JSON') },
+  },
+  {
+    method: 'post', path: '/api/articles', tag: 'articles', publisher: true, summary: 'Publish an article as a breaking-news alert', request: 'article',
+    responses: { 202: { description: 'Alert queued', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' }, 400: err('Invalid article'), 401: err('Missing or wrong publisher token') },
+  },
+  {
+    method: 'post', path: '/api/articles/preview', tag: 'articles', publisher: true, summary: 'Render an article for every locale without sending', request: 'article',
+    responses: { 200: { description: 'Subject, HTML and text per locale', schema: 'preview' }, 400: err('Invalid article'), 401: err('Missing or wrong publisher token') },
+  },
+  {
+    method: 'post', path: '/api/articles/test-send', tag: 'articles', publisher: true, summary: 'Send one test copy of an article to one address', request: 'testSend',
+    responses: { 200: { description: 'Sent', schema: 'testSent' }, 400: err('Invalid body'), 401: err('Missing or wrong publisher token'), 502: err('The mail server refused it') },
+  },
+  {
+    method: 'get', path: '/api/alerts/{id}', tag: 'alerts', publisher: true, summary: 'Progress of an alert',
+    responses: { 200: { description: 'Alert status', schema: 'alertStatus' }, 404: err('No such alert'), 401: err('Missing or wrong publisher token') },
+  },
+  ...(['pause', 'resume', 'cancel'] as const).map(
+    (action): RouteDoc => ({
+      method: 'post', path: `/api/alerts/{id}/${action}`, tag: 'alerts', publisher: true, summary: `${action[0]!.toUpperCase()}${action.slice(1)} an alert`,
+      responses: { 200: { description: 'The alert status after the action (plus `changed`)', schema: 'alertStatus' }, 404: err('No such alert'), 409: err('Not possible in its state'), 401: err('Missing or wrong publisher token') },
+    }),
+  ),
+  { method: 'get', path: '/healthz', tag: 'operations', summary: 'Liveness', responses: { 200: { description: 'Process is up', contentType: 'application/json' } } },
+  { method: 'get', path: '/readyz', tag: 'operations', summary: 'Readiness (Redis answers)', responses: { 200: { description: 'Ready', contentType: 'application/json' }, 503: { description: 'Redis down', contentType: 'application/json' } } },
+  { method: 'get', path: '/metrics', tag: 'operations', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } },
+  { method: 'get', path: '/openapi.json', tag: 'operations', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', contentType: 'application/json' } } },
+];
+
+/** The OpenAPI 3.1 document, its JSON Schemas generated from the zod schemas the routes validate with. */
+export function buildOpenApi(config: Config, schemas: ApiSchemas, routes: RouteDoc[] = ROUTES): Record<string, unknown> {
+  const components: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    // `input` describes what a client sends (before defaults/transforms); draft 2020-12 is OpenAPI 3.1's dialect.
+    const json = z.toJSONSchema(schema as z.ZodType, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    delete json.$schema;
+    components[name] = json;
+  }
+  const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const parameters = [
+      ...[...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+      ...(r.query ?? []).map((q) => ({ name: q, in: 'query', required: q === 'token', schema: { type: 'string' } })),
+    ];
+    const responses: Record<string, unknown> = {};
+    for (const [code, res] of Object.entries(r.responses)) {
+      const type = res.contentType ?? 'application/json';
+      responses[code] = { description: res.description, content: { [type]: res.schema ? { schema: ref(res.schema) } : {} } };
+    }
+    (paths[r.path] ??= {})[r.method] = {
+      summary: r.summary,
+      tags: [r.tag],
+      ...(parameters.length ? { parameters } : {}),
+      ...(r.publisher ? { security: [{ publisherToken: [] }] } : {}),
+      ...(r.request ? { requestBody: { required: true, content: { 'application/json': { schema: ref(r.request) } } } } : {}),
+      ...(r.form ? { requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: `${config.siteName} breaking-news alerts API`, version: '1.0.0' },
+    servers: [{ url: config.publicUrl }],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: { publisherToken: { type: 'http', scheme: 'bearer', description: 'PUBLISHER_TOKEN' } },
+    },
+  };
+}

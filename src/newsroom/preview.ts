@@ -1,0 +1,47 @@
+import { LOCALES, type Locale } from '../config';
+import type { Article } from '../alerts/article';
+import type { Mailer } from '../mail/mailer';
+import type { RenderedEmail } from '../mail/render';
+
+export interface PreviewDeps {
+  mailer: Mailer;
+  publicUrl: string;
+}
+
+export type Preview = Record<Locale, RenderedEmail>;
+
+/** Example values for the per-recipient slots, so a preview's links look like the real ones. */
+function exampleSlots(publicUrl: string): Record<string, string> {
+  return {
+    UNSUBSCRIBE_URL: `${publicUrl}/unsubscribe?token=preview`,
+    PREFERENCES_URL: `${publicUrl}/preferences?token=preview`,
+    CONFIRM_URL: `${publicUrl}/confirm?token=preview`,
+  };
+}
+
+function fillSlots(text: string, slots: Record<string, string>): string {
+  return text.replace(/%%([A-Z_]+)%%/g, (m, name: string) => slots[name] ?? m);
+}
+
+/** What editors see before they publish: the alert rendered for each locale, and a single test copy. */
+export function createPreviewer(deps: PreviewDeps) {
+  const slots = exampleSlots(deps.publicUrl);
+  return {
+    async preview(article: Article): Promise<Preview> {
+      const out = {} as Preview;
+      for (const locale of LOCALES) {
+        const r = await deps.mailer.renderer.renderAlert(article, locale);
+        out[locale] = { subject: r.subject, html: fillSlots(r.html, slots), text: fillSlots(r.text, slots) };
+      }
+      return out;
+    },
+
+    /** One copy to `to`, built exactly like the real alert (same template, same MIME), subject marked [TEST]. */
+    async testSend(article: Article, locale: Locale, to: string): Promise<void> {
+      const template = await deps.mailer.prepareAlert({ ...article, title: `[TEST] ${article.title}` }, locale);
+      await deps.mailer.send(to, template.personalise({ to, slots }));
+    },
+  };
+}
+
+export type Previewer = ReturnType<typeof createPreviewer>;
