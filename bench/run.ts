@@ -195,7 +195,12 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   log(`seeded in ${seedSeconds.toFixed(1)} s; Redis ${(redisBytesPerSubscriber).toFixed(0)} bytes/subscriber`);
 
   // 2. The message Kilat will send, built by Kilat's own renderer, for the wire-limit run.
-  const seed = JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', 'seed-article.json'), 'utf8')) as ArticleInput;
+  // Published just now, as breaking news is: the fixture's 2023 date would trip the stale-alert guard
+  // (ALERT_MAX_AGE, default 6 h) and nothing would be sent.
+  const seed = {
+    ...(JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', 'seed-article.json'), 'utf8')) as ArticleInput),
+    publishedAt: new Date().toISOString(),
+  };
   const sample = await sampleMessage(config, seed);
   const messageFile = path.join(tmp, 'message.txt');
   fs.writeFileSync(messageFile, sample.replace(/\r\n/g, '\n'));

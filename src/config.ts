@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,6 +83,29 @@ const schema = z.object({
     .string()
     .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be HH:MM (24-hour clock)')
     .default('07:00'),
+  // Deliverability and the subscriber lifecycle.
+  SECRET_KEY_PREVIOUS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => k.trim().length >= 32), 'a comma-separated list of keys of at least 32 characters each')
+    .optional(),
+  REPLY_TO: z.string().min(3).optional(),
+  LIST_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a dotted list identifier such as breaking.news.example.com (RFC 2919)')
+    .optional(),
+  LIST_UNSUBSCRIBE_MAILTO: z.email('must be an email address such as unsubscribe@news.example.com').optional(),
+  SOFT_BOUNCE_LIMIT: intIn(1, 100).default(3),
+  BOUNCE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  DKIM_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a domain name such as news.example.com')
+    .optional(),
+  DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a DNS label such as kilat2026').optional(),
+  DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+  ALERT_MAX_AGE: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(s|m|h|d)?$/i, 'a number of seconds or a duration such as 90m, 6h or 1d (0 turns the guard off)')
+    .default('6h'),
 });
 
 type Env = Record<string, string | undefined>;
@@ -121,6 +145,17 @@ export interface Config {
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   digestTime: { hour: number; minute: number };
+  /** Older signing keys still accepted for links in emails already sent (SECRET_KEY_PREVIOUS). */
+  previousSecretKeys: string[];
+  replyTo: string | undefined;
+  /** RFC 2919 list identifier, e.g. `breaking.kilat.example`. */
+  listId: string;
+  listUnsubscribeMailto: string | undefined;
+  softBounceLimit: number;
+  bounceWebhookSecret: string | undefined;
+  dkim: DkimConfig | undefined;
+  /** Seconds after which an article is too old to alert about; 0 = no limit. */
+  alertMaxAgeSeconds: number;
 }
 
 /** One newsroom feed the watcher polls. */
@@ -130,6 +165,13 @@ export interface FeedConfig {
   topics: string[];
   /** false: items go to the daily digest only. */
   breaking: boolean;
+}
+
+export interface DkimConfig {
+  domain: string;
+  selector: string;
+  /** PEM text (read from the file when DKIM_PRIVATE_KEY named a path). */
+  privateKey: string;
 }
 
 export class ConfigError extends Error {
@@ -192,6 +234,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
   const feeds = e.FEEDS ? parseFeeds(e.FEEDS, topics, e.DEFAULT_LOCALE) : [];
   const [digestHour, digestMinute] = e.DIGEST_TIME.split(':').map(Number) as [number, number];
   const port = e.PORT;
+  const mailFromValue = mailFrom ?? 'Kilat <alerts@localhost>';
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -201,7 +244,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     keyPrefix: e.KEY_PREFIX,
     smtpUrl: e.SMTP_URL,
     smtpPoolSize: e.SMTP_POOL_SIZE,
-    mailFrom: mailFrom ?? 'Kilat <alerts@localhost>',
+    mailFrom: mailFromValue,
     publisherToken: publisherToken!,
     secretKey: secretKey!,
     defaultLocale: e.DEFAULT_LOCALE,
@@ -225,6 +268,14 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     webhookUrl: e.WEBHOOK_URL,
     webhookSecret: e.WEBHOOK_SECRET,
     digestTime: { hour: digestHour, minute: digestMinute },
+    previousSecretKeys: (e.SECRET_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0),
+    replyTo: e.REPLY_TO,
+    listId: e.LIST_ID ?? `breaking.${domainOf(mailFromValue)}`,
+    listUnsubscribeMailto: e.LIST_UNSUBSCRIBE_MAILTO,
+    softBounceLimit: e.SOFT_BOUNCE_LIMIT,
+    bounceWebhookSecret: e.BOUNCE_WEBHOOK_SECRET,
+    dkim: parseDkim(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
+    alertMaxAgeSeconds: parseDuration(e.ALERT_MAX_AGE),
   };
 }
 
@@ -262,6 +313,51 @@ function parseFeeds(value: string, topics: string[], defaultLocale: Locale): Fee
     throw new ConfigError(`Invalid configuration:\n  FEEDS: ${i.path.join('.')}: ${i.message}`);
   }
   return parsed.data.map((f) => ({ url: f.url, locale: f.locale ?? defaultLocale, topics: f.topics ?? [], breaking: f.breaking ?? true }));
+}
+
+/** "6h" -> 21600; a bare number is seconds. The schema has already checked the shape. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])?$/i.exec(value.trim());
+  if (!m) throw new ConfigError(`Invalid duration: ${value}`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function domainOf(mailFrom: string): string {
+  const m = /@([A-Za-z0-9.-]+)/.exec(mailFrom);
+  return (m?.[1] ?? 'localhost').toLowerCase();
+}
+
+/**
+ * DKIM is all three settings or none. The key may be PEM text (with real or `\n`-escaped newlines,
+ * as env files often carry it) or a path to a PEM file; either way it must load as a private key of
+ * at least 2048 bits (RSA), so a bad key stops the process at start, not at the first alert.
+ */
+function parseDkim(domain: string | undefined, selector: string | undefined, key: string | undefined): DkimConfig | undefined {
+  const given = [domain, selector, key].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given < 3) {
+    const missing = [['DKIM_DOMAIN', domain], ['DKIM_SELECTOR', selector], ['DKIM_PRIVATE_KEY', key]].filter(([, v]) => v === undefined).map(([n]) => n);
+    throw new ConfigError(`Invalid configuration:\n  ${missing.join(', ')}: DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together`);
+  }
+  let pem = key!.includes('-----BEGIN') ? key!.replace(/\\n/g, '\n') : undefined;
+  if (pem === undefined) {
+    try {
+      pem = fs.readFileSync(path.resolve(projectRoot, key!), 'utf8');
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  DKIM_PRIVATE_KEY: neither PEM text nor a readable file (${(err as Error).message})`);
+    }
+  }
+  try {
+    const k = createPrivateKey(pem);
+    const bits = k.asymmetricKeyDetails?.modulusLength;
+    if (k.asymmetricKeyType !== 'rsa' || bits === undefined || bits < 2048) {
+      throw new Error(`an RSA key of at least 2048 bits is required (got ${k.asymmetricKeyType ?? 'unknown'}${bits ? ` ${bits}-bit` : ''})`);
+    }
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  DKIM_PRIVATE_KEY: ${(err as Error).message}`);
+  }
+  return { domain: domain!.toLowerCase(), selector: selector!, privateKey: pem };
 }
 
 /** The raw environment, read in exactly one place. */

@@ -4,6 +4,7 @@ import type { Logger } from './logger';
 import { createQueues, type Queues } from './queues';
 import { createRedis, type Redis, type RedisRole } from './redis';
 import { AlertStore } from './alerts/alert-store';
+import { AddressHasher } from './subscribers/address-hasher';
 import { createLinks, type Links } from './subscribers/links';
 import { SubscriberStore } from './subscribers/subscriber-store';
 import { TokenSigner } from './subscribers/tokens';
@@ -17,6 +18,8 @@ export interface Core {
   subscribers: SubscriberStore;
   alerts: AlertStore;
   signer: TokenSigner;
+  /** Keyed address hashes for the suppression set (same keys as the signer). */
+  hasher: AddressHasher;
   links: Links;
   queues: Queues;
   close(): Promise<void>;
@@ -27,7 +30,8 @@ export function createCore(config: Config, logger: Logger, role: RedisRole): Cor
   const redis = createRedis(config.redisUrl, role);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const keys = createKeys(config.keyPrefix);
-  const signer = new TokenSigner([config.secretKey]);
+  // The current key signs; previous keys (SECRET_KEY_PREVIOUS) still verify links in emails already sent.
+  const signer = new TokenSigner([config.secretKey, ...config.previousSecretKeys]);
   const queues = createQueues(redis, keys.queuePrefix);
   for (const q of [queues.fanout, queues.send, queues.confirmations]) {
     q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue connection error'));
@@ -40,6 +44,7 @@ export function createCore(config: Config, logger: Logger, role: RedisRole): Cor
     subscribers: new SubscriberStore({ redis, keys }),
     alerts: new AlertStore({ redis, keys }),
     signer,
+    hasher: new AddressHasher([config.secretKey, ...config.previousSecretKeys]),
     links: createLinks({ publicUrl: config.publicUrl, signer, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds }),
     queues,
     async close() {

@@ -18,6 +18,10 @@ export interface Keys {
   emailIndex(shard: number): string;
   idCounter(shard: number): string;
   active(shard: number, locale: string): string;
+  /** Hash subscriber id -> temporary failures in a row (cleared by a delivery). */
+  softBounces(shard: number): string;
+  /** Hash keyed address hash -> `reason:ms`: addresses never to be mailed, kept after data deletion. */
+  suppressed(shard: number): string;
   alert(alertId: string): string;
   ledger(alertId: string, outcome: 'sent' | 'failed' | 'skipped'): string;
   batchesDone(alertId: string): string;
@@ -48,6 +52,8 @@ export function createKeys(prefix: string): Keys {
     emailIndex: (shard) => `${prefix}:{s${shard}}:email`,
     idCounter: (shard) => `${prefix}:{s${shard}}:seq`,
     active: (shard, locale) => `${prefix}:{s${shard}}:active:${locale}`,
+    softBounces: (shard) => `${prefix}:{s${shard}}:soft-bounces`,
+    suppressed: (shard) => `${prefix}:{s${shard}}:suppressed`,
     alert: (alertId) => `${prefix}:{a${alertId}}:alert`,
     ledger: (alertId, outcome) => `${prefix}:{a${alertId}}:${outcome}`,
     batchesDone: (alertId) => `${prefix}:{a${alertId}}:batches-done`,

@@ -11,10 +11,12 @@ import { createApp } from './http/app';
 import { createSignupLimits } from './http/rate-limits';
 import { createTransportFromConfig, outboxDir } from './mail/create-transport';
 import { createRendererFromConfig } from './mail/create-renderer';
-import { createMailer } from './mail/mailer';
+import { createMailer, senderOptions } from './mail/mailer';
 import { createPreviewer } from './newsroom/preview';
 import { createMetricsRegistry } from './ops/metrics';
 import { createWebhookEmitter } from './ops/webhooks';
+import { BounceHandler } from './subscribers/bounce-handler';
+import { DataRights } from './subscribers/data-rights';
 import { SubscriptionService } from './subscribers/subscription-service';
 
 export interface ApiServer {
@@ -35,8 +37,9 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
   const catalog = loadCatalog();
   // The API renders previews and sends single test copies itself; alerts go through the workers.
   const transport = createTransportFromConfig(config);
-  const mailer = createMailer({ renderer: createRendererFromConfig(config, catalog), transport, mailFrom: config.mailFrom });
+  const mailer = createMailer({ renderer: createRendererFromConfig(config, catalog), transport, ...senderOptions(config) });
   const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
+  const dataRights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher });
   const app = createApp({
     config,
     logger,
@@ -48,7 +51,9 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       signer: core.signer,
       queues: core.queues,
       events: config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger) : undefined,
+      dataRights,
     }),
+    bounces: new BounceHandler({ subscribers: core.subscribers, hasher: core.hasher, softBounceLimit: config.softBounceLimit, logger }),
     publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
     signupLimits: createSignupLimits({

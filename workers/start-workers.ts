@@ -5,7 +5,7 @@ import type { Logger } from '../src/logger';
 import { runFanout } from '../src/alerts/fan-out';
 import { enqueueFanout } from '../src/alerts/publish';
 import { createBatchSender, RetryableBatchError } from '../src/alerts/send-batch';
-import { createMailer } from '../src/mail/mailer';
+import { createMailer, senderOptions } from '../src/mail/mailer';
 import { createTransportFromConfig } from '../src/mail/create-transport';
 import { createRendererFromConfig } from '../src/mail/create-renderer';
 import { TemplateError } from '../src/mail/render';
@@ -31,7 +31,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const recorder = new MetricsRecorder({ redis: core.redis, keys: core.keys });
   const webhooks = config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger) : noWebhooks;
   const onCompleted = createCompletionHandler({ redis: core.redis, keys: core.keys, alerts: core.alerts, recorder, webhooks, logger });
-  const mailer = createMailer({ renderer, transport, mailFrom: config.mailFrom });
+  const mailer = createMailer({ renderer, transport, ...senderOptions(config) });
   const sender = createBatchSender({
     alerts: core.alerts,
     subscribers: core.subscribers,
@@ -40,6 +40,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     sendConcurrency: config.sendConcurrency,
     logger,
     observer: recorder,
+    softBounceLimit: config.softBounceLimit,
+    alertMaxAgeSeconds: config.alertMaxAgeSeconds,
   });
   // Workers block on their own connection; BullMQ requires maxRetriesPerRequest: null there.
   const connection = createRedis(config.redisUrl!, 'worker');

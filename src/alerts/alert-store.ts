@@ -31,12 +31,16 @@ export interface AlertStatus {
   topics: string[];
   articleId?: string;
   url?: string;
+  /** Why recipients were not mailed, when a guard stopped the alert (e.g. the article was too old). */
+  reason?: string;
 }
 
 export interface AlertRecord {
   id: string;
   article: Article;
   state: AlertState;
+  /** Epoch ms when the alert was stored (the publish request). */
+  createdAt: number;
 }
 
 export interface BatchRef {
@@ -218,9 +222,9 @@ export class AlertStore {
   }
 
   async get(id: string): Promise<AlertRecord | undefined> {
-    const [article, state] = await this.redis.hmget(this.keys.alert(id), 'article', 'state');
+    const [article, state, createdAt] = await this.redis.hmget(this.keys.alert(id), 'article', 'state', 'createdAt');
     if (!article || !state) return undefined;
-    return { id, article: JSON.parse(article) as Article, state: state as AlertState };
+    return { id, article: JSON.parse(article) as Article, state: state as AlertState, createdAt: Number(createdAt ?? 0) };
   }
 
   async status(id: string): Promise<AlertStatus | undefined> {
@@ -246,6 +250,7 @@ export class AlertStore {
       topics: article.topics,
       articleId: article.id,
       url: article.url,
+      ...(h.reason ? { reason: h.reason } : {}),
     };
   }
 
@@ -280,6 +285,11 @@ export class AlertStore {
 
   async markFailed(id: string, reason: string): Promise<void> {
     await this.redis.hset(this.keys.alert(id), 'state', 'failed', 'error', reason.slice(0, 500));
+  }
+
+  /** Records why the alert (or part of it) was not sent; the first reason stays. */
+  async setReason(id: string, reason: string): Promise<void> {
+    await this.redis.hsetnx(this.keys.alert(id), 'reason', reason.slice(0, 500));
   }
 
   async setPlanned(id: string, planned: number): Promise<void> {

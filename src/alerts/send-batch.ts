@@ -18,12 +18,28 @@ export interface BatchSenderDeps {
   logger: Logger;
   /** Told about each outcome (metrics, delivery curve); optional. */
   observer?: SendObserver;
+  /** Temporary failures in a row (across alerts) after which an address is suppressed. */
+  softBounceLimit?: number;
+  /** An article older than this (seconds) when its batch is due is not sent; 0 or unset = no limit. */
+  alertMaxAgeSeconds?: number;
+  now?: () => number;
 }
 
 export interface SendObserver {
   sent(alertId: string, latencyMs: number): void;
   failed(alertId: string): void;
   suppressed(alertId: string): void;
+}
+
+/** Why an alert is too old to send now, or undefined when it is fresh enough. */
+export function staleReason(alert: AlertRecord, maxAgeSeconds: number | undefined, now: number): string | undefined {
+  if (!maxAgeSeconds) return undefined;
+  // The article's own time when the publisher gave one, else when it was published to us.
+  const published = alert.article.publishedAt ? Date.parse(alert.article.publishedAt) : alert.createdAt;
+  if (!Number.isFinite(published) || published <= 0) return undefined;
+  const age = Math.floor((now - published) / 1000);
+  if (age <= maxAgeSeconds) return undefined;
+  return `stale: the article (published ${new Date(published).toISOString()}) was ${age} s old when its batch was due, more than ALERT_MAX_AGE (${maxAgeSeconds} s); not sent`;
 }
 
 export interface BatchAttempt {
@@ -113,9 +129,21 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       });
       await deps.alerts.record(alertId, 'skipped', skipped);
 
+      // Stale-alert guard: old news is not news. The recipients count as skipped and the alert says why.
+      const stale = recipients.length > 0 ? staleReason(alert, deps.alertMaxAgeSeconds, (deps.now ?? Date.now)()) : undefined;
+      if (stale) {
+        await deps.alerts.setReason(alertId, stale);
+        const n = await deps.alerts.record(alertId, 'skipped', recipients.map((r) => r.id));
+        const settled = inRange.length - (await deps.alerts.unsettled(alertId, inRange)).length;
+        const state = await deps.alerts.finishBatch(alertId, batch, settled);
+        log.warn({ skipped: skipped.length + n, state, reason: stale }, 'batch not sent: alert is stale');
+        return { sent: 0, failed: 0, skipped: skipped.length + n, retry: 0, state };
+      }
+
       const template = recipients.length > 0 ? await templateFor(alert) : undefined;
       let sent = 0;
       let failed = 0;
+      const delivered: number[] = [];
       const temporary: { subscriber: Subscriber; failure: SendFailure }[] = [];
       let next = 0;
       const worker = async () => {
@@ -147,6 +175,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           const n = await deps.alerts.record(alertId, 'sent', [r.id]);
           sent += n;
           if (n > 0) deps.observer?.sent(alertId, performance.now() - started);
+          delivered.push(r.id);
         }
       };
       await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, recipients.length) }, worker));
@@ -164,7 +193,12 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         failed += n;
         for (let i = 0; i < n; i++) deps.observer?.failed(alertId);
         log.error({ failed: temporary.length, attempts: attempt.attempt, error: sample }, 'temporary failures persisted; recipients marked failed');
+        // Each is one soft bounce; SOFT_BOUNCE_LIMIT of them in a row suppresses the address.
+        const suppressed = await deps.subscribers.recordSoftBounces(batch.shard, temporary.map((t) => t.subscriber.id), deps.softBounceLimit ?? 3);
+        for (let i = 0; i < suppressed.length; i++) deps.observer?.suppressed(alertId);
+        if (suppressed.length > 0) log.warn({ suppressed: suppressed.length }, 'soft bounce limit reached; addresses suppressed');
       }
+      await deps.subscribers.clearSoftBounces(batch.shard, delivered);
       const settled = inRange.length - (await deps.alerts.unsettled(alertId, inRange)).length;
       const state = await deps.alerts.finishBatch(alertId, batch, settled);
       log.info({ sent, failed, skipped: skipped.length, state }, 'batch done');

@@ -11,6 +11,7 @@ import { ArticleFileError, parseArticleFile, type ArticleDraft } from '../newsro
 import { ExtractError, extractArticleFromUrl } from '../newsroom/extract-article';
 import { ImportFileError, importSubscribersCsv } from '../subscribers/import-csv';
 import { exportSubscribersCsv } from '../subscribers/export-csv';
+import { DataRights } from '../subscribers/data-rights';
 import { normaliseAddress } from '../subscribers/email-address';
 import { CliError, openContext, type CliContext } from './context';
 
@@ -200,8 +201,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const address = normaliseAddress(email);
       if (!address.ok) throw new CliError(`not a valid address: ${address.reason}`, EXIT.usage);
       const { core } = await context();
-      const sub = await core.subscribers.findByEmail(address.address);
-      if (!sub || !(await core.subscribers.erase(sub.id))) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
+      // Through DataRights: the record goes, a keyed hash of the address stays in the suppression set.
+      const rights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher });
+      if (!(await rights.deleteByEmail(address.address))) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
       out(`deleted ${address.address}`);
     });
 

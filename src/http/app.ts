@@ -14,6 +14,7 @@ import type { Redis } from '../redis';
 import type { AlertStore } from '../alerts/alert-store';
 import type { PublishResult } from '../alerts/publish';
 import type { ArticleInput } from '../alerts/article';
+import type { BounceHandler } from '../subscribers/bounce-handler';
 import type { SubscriptionService } from '../subscribers/subscription-service';
 import { errorBody, HttpError, toHttpError } from './errors';
 import { layout, messageBody } from './pages/pages';
@@ -22,6 +23,7 @@ import { healthRoutes } from './routes/health';
 import { pageRoutes } from './routes/pages';
 import { devOutboxRoutes } from './routes/dev-outbox';
 import type { SignupLimits } from './rate-limits';
+import { bounceWebhookRoutes } from './routes/bounce-webhook';
 
 export interface AppDeps {
   config: Config;
@@ -29,6 +31,8 @@ export interface AppDeps {
   redis: Redis;
   catalog: Catalog;
   subscriptions: SubscriptionService;
+  /** Applies bounce and complaint reports (POST /api/webhooks/bounces). */
+  bounces?: BounceHandler;
   alerts: AlertStore;
   publish(input: ArticleInput): Promise<PublishResult>;
   /** Set in development when mail goes to the outbox instead of SMTP. */
@@ -61,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(opsRoutes({ metrics: deps.metrics, openapi: () => buildOpenApi(deps.config, schemas) }));
   app.use(pageRoutes(deps, requireRedis));
   app.use('/api', newsroomApiRoutes(deps, schemas, requireBearer(deps.config.publisherToken)));
+  app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));
   app.use('/api', apiRoutes(deps, requireRedis));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));

@@ -1,6 +1,7 @@
 import addressparser from 'nodemailer/lib/addressparser';
-import type { Locale } from '../config';
+import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../alerts/article';
+import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
 import { SLOTS, type Renderer } from './render';
 import type { MailTransport } from './transport';
@@ -21,6 +22,30 @@ export interface MailerDeps {
   transport: MailTransport;
   /** `"Kilat <alerts@example.com>"`: the From header; its address is the envelope sender. */
   mailFrom: string;
+  replyTo?: string;
+  /** RFC 2919 List-Id for alerts: `id` like `breaking.news.example.com`, `name` a readable label. */
+  listId?: { id: string; name: string };
+  /** An address that also accepts unsubscribe requests, offered next to the HTTPS one-click link. */
+  listUnsubscribeMailto?: string;
+  /** When set, every message is DKIM-signed after it is personalised. */
+  dkim?: DkimConfig;
+}
+
+/** The sender settings of MailerDeps as configured: From, Reply-To, List-Id, mailto unsubscribe, DKIM. */
+export function senderOptions(config: Config): Omit<MailerDeps, 'renderer' | 'transport'> {
+  return {
+    mailFrom: config.mailFrom,
+    replyTo: config.replyTo,
+    listId: { id: config.listId, name: `${config.siteName} breaking news` },
+    listUnsubscribeMailto: config.listUnsubscribeMailto,
+    dkim: config.dkim,
+  };
+}
+
+/** `"Kilat" <breaking.kilat.example>`; the phrase only when it is plain printable ASCII. */
+export function listIdHeader(listId: { id: string; name: string }): string {
+  const name = listId.name.replace(/["\\]/g, '');
+  return /^[\x20-\x7e]+$/.test(name) ? `"${name}" <${listId.id}>` : `<${listId.id}>`;
 }
 
 export function parseMailFrom(mailFrom: string): { address: string; domain: string } {
@@ -33,6 +58,13 @@ export function parseMailFrom(mailFrom: string): { address: string; domain: stri
 export function createMailer(deps: MailerDeps): Mailer {
   const { address, domain } = parseMailFrom(deps.mailFrom);
   const confirmations = new Map<Locale, Promise<MessageTemplate>>();
+  const dkimSign = deps.dkim ? createDkimSigner(deps.dkim) : undefined;
+  // RFC 8058: the HTTPS URI is the one-click target; a mailto: beside it serves older clients.
+  // It carries no token: a mailbox that receives it knows the sender from the message itself.
+  const unsubscribeTargets = [
+    ...(deps.listUnsubscribeMailto ? [`<mailto:${deps.listUnsubscribeMailto}?subject=unsubscribe>`] : []),
+    `<${SLOTS.unsubscribeUrl}>`,
+  ].join(', ');
   return {
     transport: deps.transport,
     renderer: deps.renderer,
@@ -40,11 +72,13 @@ export function createMailer(deps: MailerDeps): Mailer {
       const rendered = await deps.renderer.renderAlert(article, locale);
       return MessageTemplate.build({
         from: deps.mailFrom,
+        replyTo: deps.replyTo,
         messageIdDomain: domain,
         rendered,
         slotNames: SLOT_NAMES,
         headers: {
-          'List-Unsubscribe': `<${SLOTS.unsubscribeUrl}>`,
+          ...(deps.listId ? { 'List-Id': listIdHeader(deps.listId) } : {}),
+          'List-Unsubscribe': unsubscribeTargets,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         },
       });
@@ -54,14 +88,14 @@ export function createMailer(deps: MailerDeps): Mailer {
       if (!template) {
         template = deps.renderer
           .renderConfirmation(locale)
-          .then((rendered) => MessageTemplate.build({ from: deps.mailFrom, messageIdDomain: domain, rendered, slotNames: SLOT_NAMES }));
+          .then((rendered) => MessageTemplate.build({ from: deps.mailFrom, replyTo: deps.replyTo, messageIdDomain: domain, rendered, slotNames: SLOT_NAMES }));
         template.catch(() => confirmations.delete(locale));
         confirmations.set(locale, template);
       }
       return template;
     },
-    send(to, raw) {
-      return deps.transport.send({ from: address, to, raw });
+    async send(to, raw) {
+      await deps.transport.send({ from: address, to, raw: dkimSign ? await dkimSign(raw) : raw });
     },
   };
 }

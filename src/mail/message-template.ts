@@ -12,6 +12,8 @@ export interface Personalisation {
 
 export interface MessageTemplateOptions {
   from: string;
+  /** Reply-To, when replies should go somewhere other than From. */
+  replyTo?: string;
   /** Domain for Message-ID: the sender's own, so receivers can tie messages to it. */
   messageIdDomain: string;
   rendered: RenderedEmail;
@@ -26,11 +28,12 @@ export interface MessageTemplateOptions {
 const MARK = {
   to: 'kilat-recipient@placeholder.invalid',
   messageId: 'kilat-message-id',
+  date: 'kilat-message-date',
   text: 'KILATTEXTPART\u00e9',
   html: 'KILATHTMLPART\u00e9',
 } as const;
 
-type Piece = string | { slot: 'to' | 'messageId' | 'text' | 'html' | `header:${string}` };
+type Piece = string | { slot: 'to' | 'messageId' | 'date' | 'text' | 'html' | `header:${string}` };
 
 /**
  * A MIME message built once by nodemailer's MailComposer (headers encoded, multipart/alternative,
@@ -60,6 +63,9 @@ export class MessageTemplate {
       to: MARK.to,
       subject: opts.rendered.subject,
       messageId: `<${MARK.messageId}@${opts.messageIdDomain}>`,
+      // Filled per message: a template may be reused for hours (retries), its Date must not age.
+      date: MARK.date,
+      ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
       text: MARK.text,
       html: MARK.html,
       textEncoding: 'base64',
@@ -71,6 +77,7 @@ export class MessageTemplate {
     const markers: [string, Piece][] = [
       [MARK.to, { slot: 'to' }],
       [MARK.messageId, { slot: 'messageId' }],
+      [MARK.date, { slot: 'date' }],
       [Buffer.from(MARK.text).toString('base64'), { slot: 'text' }],
       [Buffer.from(MARK.html).toString('base64'), { slot: 'html' }],
       ...[...headerSlots.keys()].map((m): [string, Piece] => [m, { slot: `header:${m}` }]),
@@ -114,6 +121,9 @@ export class MessageTemplate {
         case 'messageId':
           out.push(randomBytes(12).toString('hex'));
           break;
+        case 'date':
+          out.push(rfc5322Date());
+          break;
         case 'text':
           out.push(base64Lines(fill(this.text, p.slots)));
           break;
@@ -130,6 +140,18 @@ export class MessageTemplate {
   get domain(): string {
     return this.messageIdDomain;
   }
+}
+
+let dateSecond = 0;
+let dateText = '';
+/** The current time as an RFC 5322 date; formatted at most once a second. */
+function rfc5322Date(): string {
+  const now = Math.floor(Date.now() / 1000);
+  if (now !== dateSecond) {
+    dateSecond = now;
+    dateText = new Date(now * 1000).toUTCString().replace(/GMT$/, '+0000');
+  }
+  return dateText;
 }
 
 /** Splits text at `%%NAME%%` slots: even indexes are text, odd indexes are slot names. */

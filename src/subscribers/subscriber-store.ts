@@ -4,7 +4,7 @@ import type { Locale } from '../config';
 import { SUBSCRIBER_SHARDS, type Keys } from '../keys';
 import { defineScripts } from '../redis-scripts';
 
-export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced' | 'complained';
+export type SubscriberStatus = 'pending' | 'confirmed' | 'paused' | 'unsubscribed' | 'bounced' | 'complained';
 
 export interface Subscriber {
   id: number;
@@ -154,17 +154,54 @@ end
 return out
 `,
   },
-  kilatErase: {
-    keys: 3,
-    // KEYS: record, emailIndex, shardPrefix. ARGV: id. Removes the record, its index entry and its active entry.
+  kilatResume: {
+    keys: 2,
+    // KEYS: record, shardPrefix. ARGV: id. Only a paused subscriber comes back into fan-out.
     lua: `
-local email = redis.call('HGET', KEYS[1], 'e')
-if not email then return 0 end
-local locale = redis.call('HGET', KEYS[1], 'l')
-if locale then redis.call('ZREM', KEYS[3] .. 'active:' .. locale, ARGV[1]) end
-redis.call('HDEL', KEYS[2], email)
+local st = redis.call('HGET', KEYS[1], 'st')
+if not st then return 'not_found' end
+if st ~= 'paused' then return st end
+redis.call('HSET', KEYS[1], 'st', 'confirmed')
+redis.call('ZADD', KEYS[2] .. 'active:' .. redis.call('HGET', KEYS[1], 'l'), tonumber(ARGV[1]), ARGV[1])
+return 'resumed'
+`,
+  },
+  kilatErase: {
+    keys: 5,
+    // KEYS: record, emailIndex, shardPrefix, softBounces, suppressed. ARGV: id, addressHash ('' for
+    // none), now. Removes the record, its index, active and soft-bounce entries; with a hash, leaves
+    // only that keyed hash of the address behind, in the suppression set.
+    lua: `
+local h = redis.call('HMGET', KEYS[1], 'e', 'l')
+if not h[1] then return 0 end
+if redis.call('HGET', KEYS[2], h[1]) == ARGV[1] then redis.call('HDEL', KEYS[2], h[1]) end
+if h[2] then redis.call('ZREM', KEYS[3] .. 'active:' .. h[2], ARGV[1]) end
+redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('DEL', KEYS[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[5], ARGV[2], 'deleted:' .. ARGV[3]) end
 return 1
+`,
+  },
+  kilatSoftBounce: {
+    keys: 2,
+    // KEYS: softBounces, shardPrefix. ARGV: limit, ids... Counts one more temporary failure in a row
+    // for each id; whoever reaches the limit is suppressed (bounced) like a hard bounce.
+    lua: `
+local out = {}
+for i = 2, #ARGV do
+  local n = redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
+  if n >= tonumber(ARGV[1]) then
+    local key = KEYS[2] .. 'sub:' .. ARGV[i]
+    local st = redis.call('HGET', key, 'st')
+    if st then
+      redis.call('ZREM', KEYS[2] .. 'active:' .. redis.call('HGET', key, 'l'), ARGV[i])
+      if st == 'confirmed' or st == 'paused' or st == 'pending' then redis.call('HSET', key, 'st', 'bounced') end
+      out[#out + 1] = ARGV[i]
+    end
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  end
+end
+return out
 `,
   },
 } as const;
@@ -297,12 +334,6 @@ export class SubscriberStore {
     return out;
   }
 
-  /** Removes a subscriber entirely (record, address index, active set). False when there was none. */
-  async erase(id: number): Promise<boolean> {
-    const shard = this.keys.shardOfId(id);
-    return (await this.run('kilatErase', [this.keys.subscriber(id), this.keys.emailIndex(shard), this.shardPrefix(shard)], [id])) === 1;
-  }
-
   /** Every subscriber of one shard, a page at a time (HSCAN over the address index). */
   async *scanShard(shard: number, pageSize = 1000): AsyncGenerator<Subscriber[]> {
     let cursor = '0';
@@ -315,6 +346,54 @@ export class SubscriberStore {
       const page = records.filter((r): r is Subscriber => r !== undefined);
       if (page.length > 0) yield page;
     } while (cursor !== '0');
+  }
+
+  /** paused -> confirmed (back into fan-out); returns 'resumed', 'not_found' or the status it had. */
+  async resume(id: number): Promise<string> {
+    const shard = this.keys.shardOfId(id);
+    return (await this.run('kilatResume', [this.keys.subscriber(id), this.shardPrefix(shard)], [id])) as string;
+  }
+
+  /**
+   * Removes a subscriber entirely (record, address index, active set, soft-bounce count). With
+   * `addressHash` (see DataRights) that keyed hash stays in the suppression set. False when there was none.
+   */
+  async erase(id: number, addressHash = '', now = Date.now()): Promise<boolean> {
+    const shard = this.keys.shardOfId(id);
+    const keys = [this.keys.subscriber(id), this.keys.emailIndex(shard), this.shardPrefix(shard), this.keys.softBounces(shard), this.keys.suppressed(shard)];
+    return (await this.run('kilatErase', keys, [id, addressHash, now])) === 1;
+  }
+
+  /** One more temporary failure in a row for each id (all of one shard); returns the ids now suppressed. */
+  async recordSoftBounces(shard: number, ids: number[], limit: number): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const out = (await this.run('kilatSoftBounce', [this.keys.softBounces(shard), this.shardPrefix(shard)], [limit, ...ids])) as string[];
+    return out.map(Number);
+  }
+
+  /** A delivery ends a run of soft bounces. One EXISTS per batch when nobody has any (the usual case). */
+  async clearSoftBounces(shard: number, ids: number[]): Promise<void> {
+    if (ids.length === 0 || (await this.redis.exists(this.keys.softBounces(shard))) === 0) return;
+    await this.redis.hdel(this.keys.softBounces(shard), ...ids.map(String));
+  }
+
+  async softBounceCount(id: number): Promise<number> {
+    return Number((await this.redis.hget(this.keys.softBounces(this.keys.shardOfId(id)), String(id))) ?? 0);
+  }
+
+  /** Adds address hashes to the suppression set of the address's shard (first reason wins). */
+  async suppressHash(email: string, addressHash: string, reason: string, now = Date.now()): Promise<void> {
+    await this.redis.hsetnx(this.keys.suppressed(this.shardOfEmail(email)), addressHash, `${reason}:${now}`);
+  }
+
+  /** The suppression entry among `addressHashes` (one per signing key) for an address, if any. */
+  async suppressionOf(email: string, addressHashes: string[]): Promise<string | undefined> {
+    const found = await this.redis.hmget(this.keys.suppressed(this.shardOfEmail(email)), ...addressHashes);
+    return found.find((v): v is string => v !== null);
+  }
+
+  async unsuppressHashes(email: string, addressHashes: string[]): Promise<void> {
+    await this.redis.hdel(this.keys.suppressed(this.shardOfEmail(email)), ...addressHashes);
   }
 
   /** Records for ids of one shard, in one round trip; a missing record comes back undefined. */

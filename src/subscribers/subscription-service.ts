@@ -1,5 +1,6 @@
 import type { Locale } from '../config';
 import type { Queues } from '../queues';
+import type { DataRights, SubscriberExport } from './data-rights';
 import type { Subscriber, SubscriberStore } from './subscriber-store';
 import type { TokenSigner } from './tokens';
 
@@ -9,6 +10,8 @@ export interface SubscriptionDeps {
   queues: Pick<Queues, 'confirmations'>;
   /** Told when a subscriber confirms or leaves (outgoing webhooks); optional. */
   events?: { emit(event: 'subscriber.confirmed' | 'subscriber.unsubscribed', ids: { subscriberId: number }): Promise<void> };
+  /** Export and deletion; also lifts a suppression when an address confirms anew. */
+  dataRights: DataRights;
 }
 
 export type TokenFailure = 'token_invalid' | 'token_expired' | 'token_wrong_purpose' | 'not_found';
@@ -39,6 +42,7 @@ export class SubscriptionService {
     if (outcome === 'stale') return { ok: false, code: 'token_stale' };
     const subscriber = (await this.deps.subscribers.get(v.claims.subscriberId))!;
     if (outcome === 'confirmed') await this.deps.events?.emit('subscriber.confirmed', { subscriberId: subscriber.id });
+    if (outcome === 'confirmed') await this.deps.dataRights.clearSuppression(subscriber.email);
     return { ok: true, subscriber, already: outcome === 'already_confirmed' };
   }
 
@@ -50,12 +54,13 @@ export class SubscriptionService {
     return subscriber ? { ok: true, subscriber } : { ok: false, code: 'not_found' };
   }
 
-  async unsubscribe(token: unknown): Promise<SubscriberResult> {
-    const found = await this.lookup(token, 'unsubscribe');
-    if (found.ok && (found.subscriber.status === 'confirmed' || found.subscriber.status === 'pending')) {
+  /** Unsubscribes by an unsubscribe or preferences token; takes effect before the next batch is read. */
+  async unsubscribe(token: unknown, purpose: 'unsubscribe' | 'preferences' = 'unsubscribe'): Promise<SubscriberResult> {
+    const found = await this.lookup(token, purpose);
+    if (found.ok && ['confirmed', 'pending', 'paused'].includes(found.subscriber.status)) {
       const previous = await this.deps.subscribers.setStatus(found.subscriber.id, 'unsubscribed');
       found.subscriber.status = 'unsubscribed';
-      if (previous === 'confirmed' || previous === 'pending') {
+      if (previous === 'confirmed' || previous === 'pending' || previous === 'paused') {
         await this.deps.events?.emit('subscriber.unsubscribed', { subscriberId: found.subscriber.id });
       }
     }
@@ -71,5 +76,37 @@ export class SubscriptionService {
     if (!found.ok) return found;
     await this.deps.subscribers.setPreferences(found.subscriber.id, prefs);
     return { ok: true, subscriber: { ...found.subscriber, ...prefs } };
+  }
+
+  /** Pause keeps the record and preferences but takes the subscriber out of every fan-out. */
+  async pause(token: unknown): Promise<SubscriberResult> {
+    const found = await this.lookup(token, 'preferences');
+    if (!found.ok) return found;
+    if (found.subscriber.status === 'confirmed') {
+      await this.deps.subscribers.setStatus(found.subscriber.id, 'paused');
+      found.subscriber.status = 'paused';
+    }
+    return found;
+  }
+
+  async resume(token: unknown): Promise<SubscriberResult> {
+    const found = await this.lookup(token, 'preferences');
+    if (!found.ok) return found;
+    if ((await this.deps.subscribers.resume(found.subscriber.id)) === 'resumed') found.subscriber.status = 'confirmed';
+    return found;
+  }
+
+  async exportData(token: unknown): Promise<{ ok: true; data: SubscriberExport } | { ok: false; code: TokenFailure }> {
+    const v = this.deps.signer.verify(token, 'preferences');
+    if (!v.ok) return v;
+    const data = await this.deps.dataRights.exportById(v.claims.subscriberId);
+    return data ? { ok: true, data } : { ok: false, code: 'not_found' };
+  }
+
+  async deleteData(token: unknown): Promise<SubscriberResult> {
+    const found = await this.lookup(token, 'preferences');
+    if (!found.ok) return found;
+    await this.deps.dataRights.deleteById(found.subscriber.id);
+    return found;
   }
 }

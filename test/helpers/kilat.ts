@@ -50,6 +50,9 @@ export async function startKilat(opts: { env?: Record<string, string>; workers?:
     // the rate-limit tests set their own.
     SIGNUP_LIMIT_PER_IP: '0',
     CONFIRM_LIMIT_PER_ADDRESS: '0',
+    // The seed article and most fixtures carry a publishedAt from the past: no stale guard unless a
+    // test asks for one.
+    ALERT_MAX_AGE: '0',
     ...opts.env,
   };
   const config = parseConfig(env);

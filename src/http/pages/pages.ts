@@ -10,6 +10,7 @@ header { background: var(--accent); color: #fff; padding: .6rem 1rem; font-weigh
 header a { color: #fff; }
 main { max-width: 36rem; margin: 1.5rem auto; background: #fff; padding: 1.5rem; border-radius: 6px; }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .75rem; }
+h2 { font-size: 1.15rem; margin: 1.75rem 0 .25rem; }
 label { display: block; font-weight: 600; margin: 1rem 0 .35rem; }
 input[type=email], select { width: 100%; font: inherit; padding: .6rem .7rem; border: 2px solid #767676; border-radius: 4px; }
 fieldset { border: 0; padding: 0; margin: 1rem 0 0; }
@@ -100,14 +101,26 @@ export function unsubscribeForm(s: Strings, action: string, email: string): Safe
 </form>`;
 }
 
+const STATUS_KEYS: Record<string, string> = {
+  pending: 'statusPending',
+  confirmed: 'statusConfirmed',
+  paused: 'statusPaused',
+  unsubscribed: 'statusUnsubscribed',
+  bounced: 'statusBounced',
+  complained: 'statusComplained',
+};
+
 export function preferencesForm(
   s: Strings,
   topics: string[],
-  o: { action: string; unsubscribeAction: string; email: string; status: string; locale: Locale; selected: string[]; saved: boolean },
+  o: { action: string; unsubscribeAction: string; email: string; status: string; locale: Locale; selected: string[]; saved?: string },
 ): SafeHtml {
   const p = s.page;
-  return html`${o.saved ? html`<p class="note" role="status">${p.preferencesSaved}</p>` : ''}
-<p><strong>${o.email}</strong> · ${p.statusLabel}: ${o.status}</p>
+  const statusText = p[STATUS_KEYS[o.status] ?? ''] ?? o.status;
+  const actionButton = (action: string, label: string | undefined, secondary = true) =>
+    html`<form method="post" action="${o.action}"><input type="hidden" name="action" value="${action}"><button type="submit"${secondary ? html` class="secondary"` : ''}>${label}</button></form>`;
+  return html`${o.saved ? html`<p class="note" role="status">${o.saved}</p>` : ''}
+<p><strong>${o.email}</strong> · ${p.statusLabel}: ${statusText}</p>
 <form method="post" action="${o.action}">
   <label for="locale">${p.languageLabel}</label>
   <select id="locale" name="locale">
@@ -117,8 +130,28 @@ export function preferencesForm(
   ${topicsFieldset(s, topics, o.selected)}
   <button type="submit">${p.preferencesSave}</button>
 </form>
-<form method="post" action="${o.unsubscribeAction}">
+${o.status === 'confirmed' ? html`<h2>${p.pauseHeading}</h2><p class="note">${p.pauseHelp}</p>${actionButton('pause', p.pauseButton)}` : ''}
+${o.status === 'paused' ? html`<h2>${p.pauseHeading}</h2><p class="note">${p.pausedHelp}</p>${actionButton('resume', p.resumeButton, false)}` : ''}
+${['confirmed', 'paused', 'pending'].includes(o.status)
+    ? html`<form method="post" action="${o.unsubscribeAction}">
   <input type="hidden" name="List-Unsubscribe" value="One-Click">
   <button type="submit" class="secondary">${p.unsubscribeButton}</button>
-</form>`;
+</form>`
+    : ''}
+<h2>${p.dataHeading}</h2>
+<p class="note">${p.dataHelp}</p>
+${actionButton('export', p.exportButton)}
+${actionButton('delete', p.deleteButton)}`;
+}
+
+/** The second step of deletion: nothing is deleted until this form is sent. */
+export function deleteConfirmForm(s: Strings, action: string, email: string): SafeHtml {
+  return html`<p>${s.page.deleteQuestion}</p>
+<p><strong>${email}</strong></p>
+<form method="post" action="${action}">
+  <input type="hidden" name="action" value="delete">
+  <input type="hidden" name="confirm" value="yes">
+  <button type="submit">${s.page.deleteConfirmButton}</button>
+</form>
+<p><a href="${action}">${s.page.deleteCancel}</a></p>`;
 }

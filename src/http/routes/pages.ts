@@ -1,10 +1,12 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { Locale } from '../../config';
+import { LOCALES, type Locale } from '../../config';
 import { isLocale } from '../../i18n';
 import { parseSignup } from '../../subscribers/signup-input';
 import type { Subscriber } from '../../subscribers/subscriber-store';
+import type { TokenFailure } from '../../subscribers/subscription-service';
+import { errorBody, HttpError } from '../errors';
 import type { AppDeps } from '../app';
-import { layout, messageBody, preferencesForm, signupForm, unsubscribeForm } from '../pages/pages';
+import { deleteConfirmForm, layout, messageBody, preferencesForm, signupForm, unsubscribeForm } from '../pages/pages';
 import type { SafeHtml } from '../pages/html';
 
 const FORM_LIMIT = '16kb';
@@ -18,9 +20,25 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   const page = (res: Response, status: number, locale: Locale, title: string, body: SafeHtml, switchHref?: string) =>
     res.status(status).type('html').send(layout({ locale, strings: catalog[locale], siteName: config.siteName, title, body, switchHref }));
 
-  const invalidLink = (res: Response, locale: Locale) => {
+  /**
+   * A link that cannot be used: a page saying why in the reader's language, or `{error}` JSON for a
+   * client that asked for JSON. Nothing has been changed when this is called.
+   */
+  const linkFailure = (req: Request, res: Response, code: TokenFailure | 'token_stale') => {
+    // A failed link names no subscriber to take the language from: ?lang=, then the browser's.
+    const accepted = req.acceptsLanguages(...LOCALES);
+    const locale = isLocale(req.query.lang) ? req.query.lang : isLocale(accepted) ? accepted : config.defaultLocale;
     const p = catalog[locale].page;
-    page(res, 400, locale, p.invalidLinkTitle!, messageBody(p.invalidLink!, { href: '/', label: p.back! }));
+    const [status, title, text] =
+      code === 'token_expired'
+        ? [410, p.expiredLinkTitle!, p.expiredLink!]
+        : code === 'token_stale'
+          ? [410, p.staleLinkTitle!, p.staleLink!]
+          : code === 'not_found'
+            ? [404, p.goneLinkTitle!, p.goneLink!]
+            : [400, p.invalidLinkTitle!, p.invalidLink!];
+    if (req.accepts(['html', 'json']) === 'json') return void res.status(status).json(errorBody(code, text));
+    page(res, status, locale, title, messageBody(text, { href: '/', label: p.back! }));
   };
 
   const pageLocale = (req: Request): Locale => {
@@ -54,7 +72,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
 
   router.get('/confirm', requireRedis, async (req, res) => {
     const result = await deps.subscriptions.confirm(req.query.token);
-    if (!result.ok) return invalidLink(res, pageLocale(req));
+    if (!result.ok) return linkFailure(req, res, result.code);
     const locale = result.subscriber.locale;
     const p = catalog[locale].page;
     page(res, 200, locale, p.confirmedTitle!, messageBody(result.already ? p.alreadyConfirmed! : p.confirmed!));
@@ -66,7 +84,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   // GET shows a button and changes nothing: mail scanners and link previews follow links.
   router.get('/unsubscribe', requireRedis, async (req, res) => {
     const found = await deps.subscriptions.lookup(req.query.token, 'unsubscribe');
-    if (!found.ok) return invalidLink(res, pageLocale(req));
+    if (!found.ok) return linkFailure(req, res, found.code);
     const sub = found.subscriber;
     const p = catalog[sub.locale].page;
     if (sub.status === 'unsubscribed') return page(res, 200, sub.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
@@ -76,12 +94,17 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   // One-click (RFC 8058): a POST with the token unsubscribes at once, no cookie or CSRF token needed.
   router.post('/unsubscribe', form, requireRedis, async (req, res) => {
     const result = await deps.subscriptions.unsubscribe(req.query.token);
-    if (!result.ok) return invalidLink(res, pageLocale(req));
+    if (!result.ok && result.code === 'not_found') {
+      // A genuine link whose subscriber deleted their data: nothing will be sent, which is what they asked.
+      const p = catalog[pageLocale(req)].page;
+      return page(res, 200, pageLocale(req), p.unsubscribedTitle!, messageBody(p.unsubscribed!));
+    }
+    if (!result.ok) return linkFailure(req, res, result.code);
     const p = catalog[result.subscriber.locale].page;
     page(res, 200, result.subscriber.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
   });
 
-  const showPreferences = (req: Request, res: Response, sub: Subscriber, saved: boolean) => {
+  const showPreferences = (req: Request, res: Response, sub: Subscriber, saved: boolean | string) => {
     const s = catalog[sub.locale];
     page(
       res,
@@ -95,27 +118,68 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
         status: sub.status,
         locale: sub.locale,
         selected: sub.topics,
-        saved,
+        saved: saved === true ? s.page.preferencesSaved! : saved === false ? undefined : saved,
       }),
     );
   };
 
   router.get('/preferences', requireRedis, async (req, res) => {
     const found = await deps.subscriptions.lookup(req.query.token, 'preferences');
-    if (!found.ok) return invalidLink(res, pageLocale(req));
+    if (!found.ok) return linkFailure(req, res, found.code);
     showPreferences(req, res, found.subscriber, false);
   });
 
+  // One form per action on the preferences page; `action` says which. Each re-checks the token.
   router.post('/preferences', form, requireRedis, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const found = await deps.subscriptions.lookup(req.query.token, 'preferences');
-    if (!found.ok) return invalidLink(res, pageLocale(req));
+    const token = req.query.token;
+    const action = typeof body.action === 'string' ? body.action : 'save';
+    switch (action) {
+      case 'pause':
+      case 'resume': {
+        const r = action === 'pause' ? await deps.subscriptions.pause(token) : await deps.subscriptions.resume(token);
+        if (!r.ok) return linkFailure(req, res, r.code);
+        const p = catalog[r.subscriber.locale].page;
+        return showPreferences(req, res, r.subscriber, action === 'pause' ? p.pausedNotice! : p.resumedNotice!);
+      }
+      case 'unsubscribe': {
+        const r = await deps.subscriptions.unsubscribe(token, 'preferences');
+        if (!r.ok) return linkFailure(req, res, r.code);
+        const p = catalog[r.subscriber.locale].page;
+        return page(res, 200, r.subscriber.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
+      }
+      case 'export': {
+        const r = await deps.subscriptions.exportData(token);
+        if (!r.ok) return linkFailure(req, res, r.code);
+        res.set('Cache-Control', 'no-store');
+        res.attachment('kilat-subscription.json');
+        return void res.type('application/json').send(JSON.stringify(r.data, null, 2));
+      }
+      case 'delete': {
+        // First press: ask. Only the second form (confirm=yes) deletes.
+        const found = await deps.subscriptions.lookup(token, 'preferences');
+        if (!found.ok) return linkFailure(req, res, found.code);
+        const s = catalog[found.subscriber.locale];
+        if (body.confirm !== 'yes') {
+          return page(res, 200, found.subscriber.locale, s.page.deleteTitle!, deleteConfirmForm(s, preferencesAction(req), found.subscriber.email));
+        }
+        const r = await deps.subscriptions.deleteData(token);
+        if (!r.ok) return linkFailure(req, res, r.code);
+        return page(res, 200, found.subscriber.locale, s.page.deletedTitle!, messageBody(s.page.deleted!, { href: '/', label: s.page.back! }));
+      }
+      case 'save':
+        break;
+      default:
+        throw new HttpError(400, 'unknown_action', 'This form action is not known.');
+    }
+    const found = await deps.subscriptions.lookup(token, 'preferences');
+    if (!found.ok) return linkFailure(req, res, found.code);
     const topics = (body.topics === undefined ? [] : Array.isArray(body.topics) ? body.topics : [body.topics]).filter(
       (t): t is string => typeof t === 'string' && config.topics.includes(t),
     );
     const locale = isLocale(body.locale) ? body.locale : found.subscriber.locale;
-    const updated = await deps.subscriptions.updatePreferences(req.query.token, { locale, topics: [...new Set(topics)] });
-    if (!updated.ok) return invalidLink(res, pageLocale(req));
+    const updated = await deps.subscriptions.updatePreferences(token, { locale, topics: [...new Set(topics)] });
+    if (!updated.ok) return linkFailure(req, res, updated.code);
     showPreferences(req, res, updated.subscriber, true);
   });
 

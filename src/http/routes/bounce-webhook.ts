@@ -1,0 +1,88 @@
+import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { maskEmail } from '../../logger';
+import { NotABounceReport, parseBounceReport, type BounceEvent } from '../../subscribers/bounce-report';
+import { normaliseAddress } from '../../subscribers/email-address';
+import type { AppDeps } from '../app';
+import { requireBearer } from '../auth';
+import { HttpError } from '../errors';
+
+const REPORT_LIMIT = '2mb';
+const MAX_EVENTS = 1000;
+
+const jsonEvent = z.object({ email: z.string().max(320), type: z.enum(['hard', 'soft', 'complaint']) }).strict();
+const jsonBody = z.union([jsonEvent, z.array(jsonEvent).min(1).max(MAX_EVENTS), z.object({ events: z.array(jsonEvent).min(1).max(MAX_EVENTS) }).strict()]);
+
+const REPORT_TYPES = ['message/rfc822', 'multipart/report', 'message/delivery-status', 'message/global-delivery-status'];
+
+/**
+ * `POST /api/webhooks/bounces`: bounce and complaint reports from the mail provider or the bounce
+ * mailbox. Authenticated with BOUNCE_WEBHOOK_SECRET as a bearer token; absent when it is unset.
+ * Accepts JSON events `{email, type}` (one, an array, or `{events: [...]}`) and raw reports:
+ * a whole DSN or ARF message (message/rfc822), or the report body with its multipart/report type.
+ */
+export function bounceWebhookRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
+  const router = Router();
+  const secret = deps.config.bounceWebhookSecret;
+  const bounces = deps.bounces;
+  if (!secret || !bounces) {
+    router.post('/bounces', () => {
+      throw new HttpError(404, 'webhook_disabled', 'The bounce webhook is off: set BOUNCE_WEBHOOK_SECRET to turn it on.');
+    });
+    return router;
+  }
+  const auth = requireBearer(secret, 'A valid webhook secret is required (Authorization: Bearer <BOUNCE_WEBHOOK_SECRET>).');
+  const json = express.json({ limit: '256kb', strict: true });
+  const raw = express.raw({ type: REPORT_TYPES, limit: REPORT_LIMIT });
+
+  router.post('/bounces', auth, json, raw, requireRedis, async (req, res) => {
+    let events: BounceEvent[];
+    if (req.is('application/json')) {
+      const parsed = jsonBody.safeParse(req.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new HttpError(400, 'validation_failed', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+      }
+      const list = Array.isArray(parsed.data) ? parsed.data : 'events' in parsed.data ? parsed.data.events : [parsed.data];
+      events = list.map((e, i) => {
+        const address = normaliseAddress(e.email);
+        if (!address.ok) throw new HttpError(400, 'validation_failed', `${Array.isArray(parsed.data) || 'events' in parsed.data ? `events.${i}.` : ''}email: ${address.reason}`);
+        return { email: address.address, type: e.type };
+      });
+    } else if (Buffer.isBuffer(req.body) && req.body.length > 0) {
+      events = await readReport(req.body, req.get('content-type') ?? '');
+    } else {
+      throw new HttpError(415, 'unsupported_media_type', `Send JSON {email, type} or a raw report as one of: ${REPORT_TYPES.join(', ')}.`);
+    }
+    const results = [];
+    for (const event of events) {
+      results.push({ email: maskEmail(event.email), type: event.type, status: event.status, outcome: await bounces.apply(event) });
+    }
+    res.json({ received: events.length, results });
+  });
+  return router;
+}
+
+async function readReport(body: Buffer, contentType: string): Promise<BounceEvent[]> {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  let message: Buffer;
+  if (type === 'message/rfc822') {
+    message = body;
+  } else if (type.startsWith('multipart/')) {
+    // The report posted with its own MIME type is the body of a message: give it back its header.
+    message = Buffer.concat([Buffer.from(`MIME-Version: 1.0\r\nContent-Type: ${contentType.replace(/[\r\n]/g, ' ')}\r\n\r\n`), body]);
+  } else {
+    // A bare message/delivery-status: wrap it as the one part of a multipart/report.
+    message = Buffer.concat([
+      Buffer.from(`MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="kilat-wrap"\r\n\r\n--kilat-wrap\r\nContent-Type: ${type}\r\n\r\n`),
+      body,
+      Buffer.from('\r\n--kilat-wrap--\r\n'),
+    ]);
+  }
+  try {
+    return await parseBounceReport(message);
+  } catch (err) {
+    if (err instanceof NotABounceReport) throw new HttpError(422, 'not_a_bounce_report', `The body is not a bounce or complaint report: ${err.message}.`);
+    throw new HttpError(400, 'unreadable_report', 'The report could not be read as a MIME message.');
+  }
+}
