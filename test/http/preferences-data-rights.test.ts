@@ -1,0 +1,153 @@
+import { linkIn, postJson, startKilat, type Kilat } from '../helpers/kilat';
+import { oneClick, publish, subscribeConfirmed, waitForAlert } from '../helpers/lifecycle';
+import { createKeys } from '../../src/keys';
+import { SubscriberStore } from '../../src/subscribers/subscriber-store';
+import { AddressHasher } from '../../src/subscribers/address-hasher';
+import { runSubscriberCommand } from '../../src/cli/subscriber';
+
+describe('preferences page: language, topics, pause, export and delete', () => {
+  let k: Kilat;
+  let store: SubscriberStore;
+  beforeAll(async () => {
+    k = await startKilat();
+    store = new SubscriberStore({ redis: k.redis.client, keys: createKeys(k.config.keyPrefix) });
+  });
+  afterAll(async () => {
+    await k.stop();
+  });
+
+  const form = (url: string, fields: Record<string, string | string[]>) => {
+    const body = new URLSearchParams();
+    for (const [name, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(name, x);
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  };
+  /** Publishes and returns who received it. */
+  async function recipientsOf(fields: Record<string, unknown> = {}) {
+    const before = k.smtp.messages.length;
+    await waitForAlert(k, await publish(k, fields));
+    await new Promise((r) => setTimeout(r, 100));
+    return k.smtp.messages.slice(before).flatMap((m) => m.to).sort();
+  }
+
+  test('pause takes a subscriber out of alerts but keeps the record; resume brings them back; language and topics change', async () => {
+    await subscribeConfirmed(k, 'ani@contoh.co.id');
+    await subscribeConfirmed(k, 'budi@contoh.co.id');
+    expect(await recipientsOf()).toEqual(['ani@contoh.co.id', 'budi@contoh.co.id']);
+    const mail = k.smtp.to('ani@contoh.co.id').at(-1)!;
+    const prefs = linkIn(mail.parsed.text, 'preferences');
+
+    const page = await (await fetch(prefs)).text();
+    expect(page).toContain('<html lang="id">');
+    expect(page).toContain('ani@contoh.co.id');
+    expect(page).toContain('Status: aktif');
+    expect(page).toContain('Jeda pemberitahuan');
+    // looking changes nothing
+    expect((await store.findByEmail('ani@contoh.co.id'))!.status).toBe('confirmed');
+
+    const paused = await form(prefs, { action: 'pause' });
+    expect(paused.status).toBe(200);
+    const pausedPage = await paused.text();
+    expect(pausedPage).toContain('Pemberitahuan dijeda');
+    expect(pausedPage).toContain('Lanjutkan pemberitahuan');
+    const ani = (await store.findByEmail('ani@contoh.co.id'))!;
+    expect(ani).toMatchObject({ status: 'paused', email: 'ani@contoh.co.id', locale: 'id' });
+    expect(await recipientsOf()).toEqual(['budi@contoh.co.id']);
+
+    expect(await (await form(prefs, { action: 'resume' })).text()).toContain('Pemberitahuan dilanjutkan');
+    expect(await recipientsOf()).toEqual(['ani@contoh.co.id', 'budi@contoh.co.id']);
+
+    // English and sport only: the page answers in English, Indonesian alerts stop, English sport ones arrive
+    const saved = await (await form(prefs, { locale: 'en', topics: ['olahraga'] })).text();
+    expect(saved).toContain('<html lang="en">');
+    expect(saved).toContain('Preferences saved.');
+    expect(await recipientsOf()).toEqual(['budi@contoh.co.id']);
+    expect(await recipientsOf({ locale: 'en', topics: ['politik'] })).toEqual([]);
+    expect(await recipientsOf({ locale: 'en', topics: ['olahraga'] })).toEqual(['ani@contoh.co.id']);
+
+    // an unknown action is a 400 page, not a 500, and changes nothing
+    const bad = await form(prefs, { action: 'explode' });
+    expect(bad.status).toBe(400);
+    expect((await store.findByEmail('ani@contoh.co.id'))!.status).toBe('confirmed');
+  });
+
+  test('export downloads the JSON; delete asks first, then leaves only a keyed hash; old links stop working', async () => {
+    await subscribeConfirmed(k, 'cici@contoh.co.id', { topics: ['ekonomi'] });
+    const recipients = await recipientsOf({ topics: ['ekonomi'] });
+    expect(recipients).toContain('cici@contoh.co.id');
+    const mail = k.smtp.to('cici@contoh.co.id').at(-1)!;
+    const prefs = linkIn(mail.parsed.text, 'preferences');
+    const unsubscribe = linkIn(mail.parsed.text, 'unsubscribe');
+    const cici = (await store.findByEmail('cici@contoh.co.id'))!;
+
+    const exported = await form(prefs, { action: 'export' });
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(exported.headers.get('content-disposition')).toMatch(/^attachment; filename="?kilat-subscription\.json"?$/);
+    expect(exported.headers.get('cache-control')).toBe('no-store');
+    const data = (await exported.json()) as any;
+    expect(data).toEqual({
+      email: 'cici@contoh.co.id',
+      status: 'confirmed',
+      locale: 'id',
+      topics: ['ekonomi'],
+      subscribedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      confirmedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      softBounces: 0,
+      exportedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+
+    const ask = await form(prefs, { action: 'delete' });
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain('Ya, hapus data saya');
+    expect(await store.get(cici.id)).toBeDefined();
+
+    const done = await form(prefs, { action: 'delete', confirm: 'yes' });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Data Anda telah dihapus');
+    expect(await store.get(cici.id)).toBeUndefined();
+    expect(await store.findByEmail('cici@contoh.co.id')).toBeUndefined();
+    const hasher = new AddressHasher([k.config.secretKey]);
+    expect(await store.suppressionOf('cici@contoh.co.id', hasher.all('cici@contoh.co.id'))).toMatch(/^deleted:\d+$/);
+    // the address is nowhere in Redis any more: not in a key, not in a value
+    for (const key of await k.redis.client.keys('*')) {
+      expect(key).not.toContain('cici');
+      const type = await k.redis.client.type(key);
+      const value =
+        type === 'hash' ? JSON.stringify(await k.redis.client.hgetall(key)) : type === 'string' ? await k.redis.client.get(key) : type === 'zset' ? JSON.stringify(await k.redis.client.zrange(key, '0', '-1')) : '';
+      expect([key, value ?? '']).not.toEqual([key, expect.stringContaining('cici@contoh')]);
+    }
+    expect(await recipientsOf({ topics: ['ekonomi'] })).not.toContain('cici@contoh.co.id');
+
+    // old links: preferences says the subscription is gone; one-click unsubscribe still answers 200
+    const gone = await fetch(prefs);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toContain('Langganan tidak ditemukan');
+    expect((await oneClick(unsubscribe)).status).toBe(200);
+
+    // signing up again is a fresh double opt-in; confirming lifts the suppression
+    const before = k.smtp.messages.length;
+    expect((await postJson(`${k.baseUrl}/api/subscriptions`, { email: 'cici@contoh.co.id' })).status).toBe(202);
+    await k.smtp.waitFor(before + 1);
+    expect((await store.findByEmail('cici@contoh.co.id'))!.status).toBe('pending');
+    expect((await fetch(linkIn(k.smtp.messages[before]!.parsed.text, 'confirm'))).status).toBe(200);
+    expect(await store.suppressionOf('cici@contoh.co.id', hasher.all('cici@contoh.co.id'))).toBeUndefined();
+    expect(await recipientsOf()).toContain('cici@contoh.co.id');
+  });
+
+  test('operator command: export and delete by address', async () => {
+    await subscribeConfirmed(k, 'dedi@contoh.co.id', { locale: 'en' });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+    expect(await runSubscriberCommand(['export', 'DEDI@contoh.co.id'], k.config, io)).toBe(0);
+    expect(JSON.parse(out.pop()!)).toMatchObject({ email: 'dedi@contoh.co.id', status: 'confirmed', locale: 'en' });
+    expect(await runSubscriberCommand(['delete', 'dedi@contoh.co.id'], k.config, io)).toBe(0);
+    expect(out.pop()).toContain('deleted dedi@contoh.co.id');
+    expect(await store.findByEmail('dedi@contoh.co.id')).toBeUndefined();
+    expect(await runSubscriberCommand(['export', 'dedi@contoh.co.id'], k.config, io)).toBe(1);
+    expect(err.pop()).toBe('kilat: no subscriber dedi@contoh.co.id (the address is in the suppression set: deleted)');
+    expect(await runSubscriberCommand(['delete', 'dedi@contoh.co.id'], k.config, io)).toBe(1);
+    expect(await runSubscriberCommand(['purge', 'dedi@contoh.co.id'], k.config, io)).toBe(2);
+    expect(await runSubscriberCommand(['export', 'not-an-address'], k.config, io)).toBe(2);
+  });
+});
