@@ -63,6 +63,14 @@ export const ROUTES: RouteDoc[] = [
       responses: { 200: { description: 'The alert status after the action (plus `changed`)', schema: 'alertStatus' }, 404: err('No such alert'), 409: err('Not possible in its state'), 401: err('Missing or wrong publisher token') },
     }),
   ),
+  {
+    method: 'post', path: '/api/webhooks/bounces', tag: 'subscribers', summary: 'Bounce and complaint reports (JSON events or a raw RFC 3464 DSN / RFC 5965 ARF message); Bearer BOUNCE_WEBHOOK_SECRET',
+    responses: {
+      200: { description: '`{received, results: [{email (masked), type, status?, outcome}]}`', contentType: 'application/json' },
+      400: err('Invalid JSON event'), 401: err('Missing or wrong webhook secret'), 404: err('Webhook off (BOUNCE_WEBHOOK_SECRET unset)'),
+      415: err('Neither JSON nor a report'), 422: err('Not a bounce or complaint report'),
+    },
+  },
   { method: 'get', path: '/healthz', tag: 'operations', summary: 'Liveness', responses: { 200: { description: 'Process is up', contentType: 'application/json' } } },
   { method: 'get', path: '/readyz', tag: 'operations', summary: 'Readiness (Redis answers)', responses: { 200: { description: 'Ready', contentType: 'application/json' }, 503: { description: 'Redis down', contentType: 'application/json' } } },
   { method: 'get', path: '/metrics', tag: 'operations', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } } },

@@ -118,11 +118,13 @@ describe('preferences page: language, topics, pause, export and delete', () => {
     }
     expect(await recipientsOf({ topics: ['ekonomi'] })).not.toContain('cici@contoh.co.id');
 
-    // old links: preferences says the subscription is gone; one-click unsubscribe still answers 200
+    // old links say the subscription is gone, and change nothing
     const gone = await fetch(prefs);
-    expect(gone.status).toBe(404);
+    expect(gone.status).toBe(400);
     expect(await gone.text()).toContain('Langganan tidak ditemukan');
-    expect((await oneClick(unsubscribe)).status).toBe(200);
+    const unsubscribed = await oneClick(unsubscribe);
+    expect(unsubscribed.status).toBe(400);
+    expect(await unsubscribed.text()).toContain('Langganan tidak ditemukan');
 
     // signing up again is a fresh double opt-in; confirming lifts the suppression
     const before = k.smtp.messages.length;

@@ -29,14 +29,16 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     const accepted = req.acceptsLanguages(...LOCALES);
     const locale = isLocale(req.query.lang) ? req.query.lang : isLocale(accepted) ? accepted : config.defaultLocale;
     const p = catalog[locale].page;
-    const [status, title, text] =
+    // Always 400 (the link as sent cannot be used); the page and the JSON code say which failure it was.
+    const status = 400;
+    const [title, text] =
       code === 'token_expired'
-        ? [410, p.expiredLinkTitle!, p.expiredLink!]
+        ? [p.expiredLinkTitle!, p.expiredLink!]
         : code === 'token_stale'
-          ? [410, p.staleLinkTitle!, p.staleLink!]
+          ? [p.staleLinkTitle!, p.staleLink!]
           : code === 'not_found'
-            ? [404, p.goneLinkTitle!, p.goneLink!]
-            : [400, p.invalidLinkTitle!, p.invalidLink!];
+            ? [p.goneLinkTitle!, p.goneLink!]
+            : [p.invalidLinkTitle!, p.invalidLink!];
     if (req.accepts(['html', 'json']) === 'json') return void res.status(status).json(errorBody(code, text));
     page(res, status, locale, title, messageBody(text, { href: '/', label: p.back! }));
   };
@@ -94,11 +96,6 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   // One-click (RFC 8058): a POST with the token unsubscribes at once, no cookie or CSRF token needed.
   router.post('/unsubscribe', form, requireRedis, async (req, res) => {
     const result = await deps.subscriptions.unsubscribe(req.query.token);
-    if (!result.ok && result.code === 'not_found') {
-      // A genuine link whose subscriber deleted their data: nothing will be sent, which is what they asked.
-      const p = catalog[pageLocale(req)].page;
-      return page(res, 200, pageLocale(req), p.unsubscribedTitle!, messageBody(p.unsubscribed!));
-    }
     if (!result.ok) return linkFailure(req, res, result.code);
     const p = catalog[result.subscriber.locale].page;
     page(res, 200, result.subscriber.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
