@@ -38,6 +38,9 @@ const schema = z.object({
     .default('kilat'),
   SMTP_URL: urlString(['smtp:', 'smtps:']).optional(),
   SMTP_POOL_SIZE: intIn(1, 100).default(8),
+  // A server that stops answering mid-message must not hold a sender forever: after this much
+  // silence the message counts as a temporary failure and is retried.
+  SMTP_TIMEOUT_MS: intIn(1000, 600_000).default(30_000),
   MAIL_FROM: z.string().min(3).optional(),
   PUBLISHER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -119,6 +122,8 @@ export interface Config {
   keyPrefix: string;
   smtpUrl: string | undefined;
   smtpPoolSize: number;
+  /** Socket inactivity timeout for SMTP, in ms. */
+  smtpTimeoutMs: number;
   mailFrom: string;
   publisherToken: string;
   secretKey: string;
@@ -244,6 +249,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     keyPrefix: e.KEY_PREFIX,
     smtpUrl: e.SMTP_URL,
     smtpPoolSize: e.SMTP_POOL_SIZE,
+    smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
     mailFrom: mailFromValue,
     publisherToken: publisherToken!,
     secretKey: secretKey!,

@@ -16,6 +16,17 @@ import { QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob } from
 import { createRedis } from '../src/redis';
 import { sendConfirmation } from '../src/subscribers/send-confirmation';
 
+/**
+ * Crash recovery. A job whose worker died (SIGKILL, OOM, lost machine) keeps its lock until
+ * lockDuration passes; the stalled check, every stalledInterval, then puts it back in the queue.
+ * BullMQ's defaults (30 s each) would leave breaking news up to a minute behind a crash; with these a
+ * dead worker's batches are running again within about lockDuration + 2 x stalledInterval (~10 s).
+ * The lock is renewed every lockDuration / 2, so only an event loop blocked for 6 s would be
+ * mistaken for a crash, and even then the per-recipient ledger keeps the rerun from resending.
+ * maxStalledCount allows several crashes in a row before a batch is given up.
+ */
+const RECOVERY = { lockDuration: 6000, stalledInterval: 2000, maxStalledCount: 5 } as const;
+
 /** How often a batch of a paused alert checks whether it was resumed. */
 const PAUSED_RECHECK_MS = 1000;
 
@@ -55,7 +66,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       // An alert with no recipients (or a digest-only one) completes in the fan-out itself.
       if ((await core.alerts.get(job.data.alertId))?.state === 'completed') await onCompleted(job.data.alertId);
     },
-    { connection, prefix, concurrency: 2 },
+    { connection, prefix, concurrency: 2, ...RECOVERY },
   );
 
   const send = new Worker<BatchJob>(
@@ -79,7 +90,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         throw err;
       }
     },
-    { connection, prefix, concurrency: config.workerConcurrency },
+    { connection, prefix, concurrency: config.workerConcurrency, ...RECOVERY },
   );
 
   const confirmations = new Worker<ConfirmationJob>(
@@ -92,14 +103,14 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         throw err;
       }
     },
-    { connection, prefix, concurrency: 8 },
+    { connection, prefix, concurrency: 8, ...RECOVERY },
   );
 
   const extra: Worker[] = [];
   if (config.webhookUrl && config.webhookSecret) {
     const delivery = { url: config.webhookUrl, secret: config.webhookSecret, alerts: core.alerts, subscribers: core.subscribers };
     extra.push(
-      new Worker<WebhookJob>(QUEUE_NAMES.webhooks, async (job) => deliverWebhook(delivery, job.data), { connection, prefix, concurrency: 4 }),
+      new Worker<WebhookJob>(QUEUE_NAMES.webhooks, async (job) => deliverWebhook(delivery, job.data), { connection, prefix, concurrency: 4, ...RECOVERY }),
     );
   }
 
@@ -124,7 +135,9 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   logger.info({ transport: transport.kind, concurrency: config.workerConcurrency }, 'worker started');
   return {
     async close() {
+      const started = Date.now();
       await Promise.all([fanout.close(), send.close(), confirmations.close(), ...extra.map((w) => w.close())]);
+      logger.info({ ms: Date.now() - started }, 'in-flight jobs finished; closing connections');
       await recorder.close();
       await transport.close();
       connection.disconnect();

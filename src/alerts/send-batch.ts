@@ -149,7 +149,8 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       const worker = async () => {
         while (next < recipients.length) {
           await checkState();
-          if (stoppedBy) return;
+          // Another sender may have taken the last recipient while this one awaited the check.
+          if (stoppedBy || next >= recipients.length) return;
           const r = recipients[next++]!;
           const raw = template!.personalise({
             to: r.email,
@@ -187,7 +188,10 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
 
       if (temporary.length > 0) {
         const sample = temporary[temporary.length - 1]!.failure.message;
-        if (attempt.attempt < attempt.maxAttempts) throw new RetryableBatchError(temporary.length, sample);
+        if (attempt.attempt < attempt.maxAttempts) {
+          log.warn({ sent, failed, retry: temporary.length, attempt: attempt.attempt, error: sample }, 'temporary failures; batch will be retried');
+          throw new RetryableBatchError(temporary.length, sample);
+        }
         // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
         const n = await deps.alerts.record(alertId, 'failed', temporary.map((t) => t.subscriber.id));
         failed += n;

@@ -6,5 +6,5 @@ export const outboxDir = (config: Config) => path.join(config.varDir, 'outbox');
 
 /** SMTP when SMTP_URL is set; otherwise the development outbox. */
 export function createTransportFromConfig(config: Config): MailTransport {
-  return config.smtpUrl ? createSmtpTransport({ url: config.smtpUrl, poolSize: config.smtpPoolSize }) : createOutboxTransport(outboxDir(config));
+  return config.smtpUrl ? createSmtpTransport({ url: config.smtpUrl, poolSize: config.smtpPoolSize, socketTimeoutMs: config.smtpTimeoutMs }) : createOutboxTransport(outboxDir(config));
 }

@@ -35,6 +35,8 @@ export function classifySendError(err: unknown): SendFailure {
 export interface SmtpTransportOptions {
   url: string;
   poolSize: number;
+  /** Inactivity timeout on an open connection (a server stalled mid-DATA), in ms. */
+  socketTimeoutMs?: number;
 }
 
 /** A pooled SMTP transport: messages go out already built, nodemailer only speaks SMTP. */
@@ -46,7 +48,7 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
     maxMessages: Infinity,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    socketTimeout: opts.socketTimeoutMs ?? 30_000,
   } as Parameters<typeof nodemailer.createTransport>[0]);
   return {
     kind: 'smtp',

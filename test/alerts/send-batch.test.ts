@@ -76,4 +76,18 @@ describe('fan-out and batch sending', () => {
     }
     expect(payloads).toBe(2); // the fan-out job and the one batch job
   });
+
+  test('slow sends (longer than the pause/cancel poll) finish every batch at the first attempt', async () => {
+    // Regression: a sender that awaited the state check while another took the last recipient
+    // crashed the batch, which then retried and could leave a sent message unrecorded.
+    // 40 readers over 16 shards: several batches hold 3 (BATCH_SIZE) for 2 concurrent senders.
+    for (let i = 0; i < 40; i++) await confirmedSubscriber(k, `lambat${i}@contoh.co.id`);
+    k.smtp.beforeAccept = () => new Promise((r) => setTimeout(r, 150));
+    const res = await postJson(`${k.baseUrl}/api/articles`, { title: 'Lambat', body: 'Isi.' }, bearer);
+    await waitUntil(async () => (await status(k, res.body.alertId)).state === 'completed', 20_000, 'completion');
+    const jobs = await k.api.core.queues.send.getJobs(['completed', 'failed', 'delayed', 'wait', 'active']);
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(jobs.map((j) => ({ attemptsMade: j.attemptsMade, failedReason: j.failedReason ?? null }))).toEqual(jobs.map(() => ({ attemptsMade: 1, failedReason: null })));
+    expect(k.smtp.messages).toHaveLength(40);
+  });
 });

@@ -29,8 +29,8 @@ export interface Kilat {
  * The whole service on real parts: its own redis-server, a capturing SMTP server, the API on a free
  * port and (unless `workers: false`) the workers in this process.
  */
-export async function startKilat(opts: { env?: Record<string, string>; workers?: boolean } = {}): Promise<Kilat> {
-  const redis = await startTestRedis();
+export async function startKilat(opts: { env?: Record<string, string>; workers?: boolean; redisArgs?: string[] } = {}): Promise<Kilat> {
+  const redis = await startTestRedis(opts.redisArgs);
   const smtp = await startSmtpCapture();
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-var-'));
   const port = await freePort();

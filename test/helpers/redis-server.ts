@@ -12,6 +12,10 @@ export interface TestRedis {
   process: ChildProcess;
   /** A plain client for assertions; closed by stop(). */
   client: Redis;
+  /** Kills the server hard (SIGKILL, like a crash); the data dir stays for restart(). */
+  crash(): Promise<void>;
+  /** Starts the server again on the same port and dir (AOF, if enabled, brings the data back). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -19,9 +23,8 @@ export interface TestRedis {
 export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-redis-'));
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], {
-    stdio: 'ignore',
-  });
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs];
+  let proc = spawn('redis-server', args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, retryStrategy: () => 100, maxRetriesPerRequest: 3 });
   client.on('error', () => undefined);
@@ -37,20 +40,46 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  const kill = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGKILL');
+      });
+    }
+  };
   return {
     url,
     port,
     dir,
-    process: proc,
+    get process() {
+      return proc;
+    },
     client,
+    crash: kill,
+    async restart() {
+      await kill();
+      proc = spawn('redis-server', args, { stdio: 'ignore' });
+      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => undefined);
+      const until = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await probe.connect();
+          // LOADING while the AOF replays: wait until it answers for real
+          await probe.dbsize();
+          break;
+        } catch {
+          probe.disconnect();
+          if (proc.exitCode !== null || Date.now() > until) throw new Error('test redis-server did not restart');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      probe.disconnect();
+    },
     async stop() {
       client.disconnect();
-      if (proc.exitCode === null && proc.signalCode === null) {
-        await new Promise<void>((resolve) => {
-          proc.once('exit', () => resolve());
-          proc.kill('SIGKILL');
-        });
-      }
+      await kill();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

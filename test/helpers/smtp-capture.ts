@@ -73,6 +73,8 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
       });
     },
   });
+  // A client that dies mid-session (a killed worker) resets its socket: expected here, not a crash.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
   return Object.assign(capture, {
