@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import { createSmtpPool } from './smtp-pool';
 
 export interface RawMessage {
   /** Envelope sender (bounce address) and recipient. */
@@ -39,25 +39,13 @@ export interface SmtpTransportOptions {
   socketTimeoutMs?: number;
 }
 
-/** A pooled SMTP transport: messages go out already built, nodemailer only speaks SMTP. */
+/** A pooled SMTP transport: messages go out already built; the pool only speaks SMTP. */
 export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
-  const transporter = nodemailer.createTransport({
-    url: opts.url,
-    pool: true,
-    maxConnections: opts.poolSize,
-    maxMessages: Infinity,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: opts.socketTimeoutMs ?? 30_000,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
+  const pool = createSmtpPool({ url: opts.url, size: opts.poolSize, connectTimeoutMs: 10_000, socketTimeoutMs: opts.socketTimeoutMs ?? 30_000 });
   return {
     kind: 'smtp',
-    async send(message) {
-      await transporter.sendMail({ envelope: { from: message.from, to: [message.to] }, raw: message.raw });
-    },
-    async close() {
-      transporter.close();
-    },
+    send: (message) => pool.send(message.from, message.to, message.raw),
+    close: () => pool.close(),
   };
 }
 
