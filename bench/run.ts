@@ -34,6 +34,8 @@ interface Options {
   wireMessages: number;
   signupSeconds: number;
   signupConnections: number;
+  /** Directory for V8 CPU profiles of Kilat's processes (--profile DIR); not a setting Kilat reads. */
+  profileDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -61,6 +63,7 @@ function parseArgs(argv: string[]): Options {
     wireMessages: num('wire-messages', Math.min(40_000, Math.max(5_000, Math.round(subscribers / 5))), 100, 1_000_000),
     signupSeconds: num('signup-seconds', 5, 0, 120),
     signupConnections: num('signup-connections', 16, 1, 512),
+    profileDir: get('profile') ? path.resolve(get('profile')!) : undefined,
   };
 }
 
@@ -206,7 +209,9 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   fs.writeFileSync(messageFile, sample.replace(/\r\n/g, '\n'));
 
   // 3. Kilat itself, as `npm start` runs it.
-  const app = group.spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'main.js')], {
+  // Forked worker processes inherit these flags, so --profile covers them too.
+  const profile = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+  const app = group.spawn(process.execPath, [...profile, path.join(projectRoot, 'dist', 'src', 'main.js')], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
