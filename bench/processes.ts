@@ -27,8 +27,9 @@ export class ProcessGroup {
     signalGroup(child.pid, 'SIGKILL');
   }
 
+  /** Stops the newest first: Kilat shuts down cleanly while its Redis and SMTP server still answer. */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.children].map((c) => this.stop(c)));
+    for (const c of [...this.children].reverse()) await this.stop(c);
   }
 
   /** Last resort on process exit: synchronous kill of every group. */

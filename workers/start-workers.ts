@@ -62,7 +62,18 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const fanout = new Worker<FanoutJob>(
     QUEUE_NAMES.fanout,
     async (job) => {
-      await runFanout({ alerts: core.alerts, subscribers: core.subscribers, queues: core.queues, batchSize: config.batchSize, logger }, job.data.alertId);
+      await runFanout(
+        {
+          alerts: core.alerts,
+          subscribers: core.subscribers,
+          queues: core.queues,
+          batchSize: config.batchSize,
+          logger,
+          // Render while the batches are being queued; a template error surfaces in the first batch.
+          onStart: (alert) => void sender.prepare(alert).catch(() => undefined),
+        },
+        job.data.alertId,
+      );
       // An alert with no recipients (or a digest-only one) completes in the fan-out itself.
       if ((await core.alerts.get(job.data.alertId))?.state === 'completed') await onCompleted(job.data.alertId);
     },
@@ -132,6 +143,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     if (alert?.state === 'queued') await enqueueFanout(core.queues, id);
   }
 
+  await sender.warmUp().catch((err: Error) => logger.warn({ err: err.message }, 'warm-up render failed'));
   logger.info({ transport: transport.kind, concurrency: config.workerConcurrency }, 'worker started');
   return {
     async close() {

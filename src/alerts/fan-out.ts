@@ -2,7 +2,7 @@ import type { Logger } from '../logger';
 import { SUBSCRIBER_SHARDS } from '../keys';
 import { batchJobId, type Queues } from '../queues';
 import type { SubscriberStore } from '../subscribers/subscriber-store';
-import type { AlertStore, BatchRef } from './alert-store';
+import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
 
 export interface FanoutDeps {
   alerts: AlertStore;
@@ -10,6 +10,8 @@ export interface FanoutDeps {
   queues: Pick<Queues, 'send'>;
   batchSize: number;
   logger: Logger;
+  /** Called once the alert is sending, before its first batch is queued: a chance to pre-render it. */
+  onStart?: (alert: AlertRecord) => void;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function runFanout(deps: FanoutDeps, alertId: string): Promise<{ ba
     log.info({ state }, 'non-breaking article: digest only, no fan-out');
     return { batches: 0, planned: 0 };
   }
+  deps.onStart?.(alert);
   const locale = alert.article.locale;
   let planned = 0;
   let batches = 0;
@@ -41,10 +44,14 @@ export async function runFanout(deps: FanoutDeps, alertId: string): Promise<{ ba
   const cursors = Array.from({ length: SUBSCRIBER_SHARDS }, () => 0 as number | undefined);
   while (cursors.some((c) => c !== undefined)) {
     const jobs: { name: string; data: { alertId: string; batch: BatchRef }; opts: { jobId: string } }[] = [];
+    // One page of every open shard at once: sixteen queries in flight, not sixteen round trips.
+    const pages = await Promise.all(
+      cursors.map((after, shard) => (after === undefined ? undefined : deps.subscribers.activeIds(shard, locale, after, '+inf', deps.batchSize))),
+    );
     for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard++) {
       const after = cursors[shard];
-      if (after === undefined) continue;
-      const ids = await deps.subscribers.activeIds(shard, locale, after, '+inf', deps.batchSize);
+      const ids = pages[shard];
+      if (after === undefined || ids === undefined) continue;
       if (ids.length === 0) {
         cursors[shard] = undefined;
         continue;

@@ -6,7 +6,8 @@ import { classifySendError, type SendFailure } from '../mail/transport';
 import type { Links } from '../subscribers/links';
 import type { Subscriber, SubscriberStore } from '../subscribers/subscriber-store';
 import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
-import { topicsMatch } from './article';
+import { LOCALES } from '../config';
+import { toArticle, topicsMatch } from './article';
 
 export interface BatchSenderDeps {
   alerts: AlertStore;
@@ -58,6 +59,53 @@ export interface BatchResult {
   state: string;
 }
 
+/**
+ * Records sent recipients in the ledger in small groups instead of one Redis call per message: a
+ * write starts as soon as the previous one is back with whatever accumulated meanwhile, so a slow
+ * sender still records each message at once and a fast one records tens per call. If the process
+ * dies, at most the group in flight is sent again on retry.
+ */
+function sentLedger(alerts: AlertStore, alertId: string) {
+  let pending: number[] = [];
+  let writing: Promise<void> | undefined;
+  let recorded = 0;
+  let error: unknown;
+  const pump = async () => {
+    while (pending.length > 0) {
+      const ids = pending;
+      pending = [];
+      recorded += await alerts.record(alertId, 'sent', ids);
+    }
+  };
+  const start = () => {
+    writing = pump().then(
+      () => {
+        writing = undefined;
+      },
+      (err) => {
+        error ??= err;
+        writing = undefined;
+      },
+    );
+  };
+  return {
+    add(id: number) {
+      pending.push(id);
+      if (!writing) start();
+    },
+    /** Waits for every recorded id to be written; returns how many were new in the ledger. */
+    async drain(): Promise<number> {
+      while (writing || pending.length > 0) {
+        if (!writing) start();
+        await writing;
+        if (error) throw error;
+      }
+      if (error) throw error;
+      return recorded;
+    },
+  };
+}
+
 /** Thrown when a batch must be retried for the recipients that failed temporarily. */
 export class RetryableBatchError extends Error {
   constructor(readonly pending: number, readonly sample: string) {
@@ -68,6 +116,10 @@ export class RetryableBatchError extends Error {
 
 export interface BatchSender {
   send(alertId: string, batch: BatchRef, attempt: BatchAttempt): Promise<BatchResult>;
+  /** Renders and builds an alert's message ahead of its first batch (the fan-out calls it). */
+  prepare(alert: AlertRecord): Promise<void>;
+  /** Runs the render and MIME code once at start-up, so the first real alert does not pay for a cold start. */
+  warmUp(): Promise<void>;
 }
 
 // Rendered and built once per alert per process; batches of the same alert reuse it.
@@ -91,6 +143,16 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   }
 
   return {
+    async prepare(alert) {
+      await templateFor(alert);
+    },
+    async warmUp() {
+      for (const locale of LOCALES) {
+        const article = toArticle({ title: 'warm-up', body: 'Kilat\n\nwarm-up', topics: [] }, locale);
+        const template = await deps.mailer.prepareAlert(article, locale);
+        template.personalise({ to: 'warm-up@example.invalid', slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(0), PREFERENCES_URL: deps.links.preferences(0) } });
+      }
+    },
     async send(alertId, batch, attempt) {
       const log = deps.logger.child({ alertId, batch: `${batch.shard}:${batch.after}:${batch.upTo}` });
       const alert = await deps.alerts.get(alertId);
@@ -141,6 +203,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       }
 
       const template = recipients.length > 0 ? await templateFor(alert) : undefined;
+      const ledger = sentLedger(deps.alerts, alertId);
       let sent = 0;
       let failed = 0;
       const delivered: number[] = [];
@@ -173,13 +236,13 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
             }
             continue;
           }
-          const n = await deps.alerts.record(alertId, 'sent', [r.id]);
-          sent += n;
-          if (n > 0) deps.observer?.sent(alertId, performance.now() - started);
+          ledger.add(r.id);
+          deps.observer?.sent(alertId, performance.now() - started);
           delivered.push(r.id);
         }
       };
       await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, recipients.length) }, worker));
+      sent += await ledger.drain();
       if (stoppedBy) {
         // What went out is in the ledger; the rest (and any temporary failures) is owed on resume.
         log.info({ sent, failed, state: stoppedBy }, 'batch stopped early');

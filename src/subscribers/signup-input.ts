@@ -10,7 +10,20 @@ export interface SignupInput {
 
 export type SignupParse = { ok: true; value: SignupInput } | { ok: false; field: string; message: string };
 
+// Built once per topic list: building a zod schema costs more than a whole sign-up request does.
+const schemas = new Map<string, ReturnType<typeof buildSchema>>();
+
 export function signupSchema(topics: readonly string[]) {
+  const key = topics.join(',');
+  let schema = schemas.get(key);
+  if (!schema) {
+    schema = buildSchema(topics);
+    schemas.set(key, schema);
+  }
+  return schema;
+}
+
+function buildSchema(topics: readonly string[]) {
   return z
     .object({
       email: z.string().max(320),
