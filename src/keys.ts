@@ -14,8 +14,6 @@ export interface Keys {
   prefix: string;
   queuePrefix: string;
   shardOfId(id: number): number;
-  subscriber(id: number): string;
-  emailIndex(shard: number): string;
   idCounter(shard: number): string;
   active(shard: number, locale: string): string;
   /** Hash subscriber id -> temporary failures in a row (cleared by a delivery). */
@@ -48,10 +46,8 @@ export function createKeys(prefix: string): Keys {
     prefix,
     queuePrefix: `${prefix}:{q}`,
     shardOfId,
-    subscriber: (id) => `${prefix}:{s${shardOfId(id)}}:sub:${id}`,
-    emailIndex: (shard) => `${prefix}:{s${shard}}:email`,
     idCounter: (shard) => `${prefix}:{s${shard}}:seq`,
-    active: (shard, locale) => `${prefix}:{s${shard}}:active:${locale}`,
+    active: (shard, locale) => `${prefix}:{s${shard}}:act:${locale}`,
     softBounces: (shard) => `${prefix}:{s${shard}}:soft-bounces`,
     suppressed: (shard) => `${prefix}:{s${shard}}:suppressed`,
     alert: (alertId) => `${prefix}:{a${alertId}}:alert`,

@@ -125,8 +125,9 @@ export interface BatchSender {
 // Rendered and built once per alert per process; batches of the same alert reuse it.
 const TEMPLATE_CACHE_SIZE = 16;
 // How stale the alert's state may be while a batch sends: a pause or cancel lands within this
-// (plus the messages already on the wire), well inside one batch.
-const STATE_POLL_MS = 100;
+// (plus the messages already on the wire), well inside one batch. Short, because a batch sends
+// thousands of messages a second; one HGET per batch per interval is nothing beside that.
+const STATE_POLL_MS = 20;
 
 export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   const templates = new Map<string, Promise<MessageTemplate>>();

@@ -1,10 +1,8 @@
-import { SUBSCRIBER_SHARDS } from '../../src/keys';
+import { storedAddresses } from '../helpers/stored-subscribers';
 import { bearer, postJson, startKilat, type Kilat } from '../helpers/kilat';
 
 async function subscriberCount(k: Kilat): Promise<number> {
-  let n = 0;
-  for (let s = 0; s < SUBSCRIBER_SHARDS; s++) n += await k.redis.client.hlen(`kilat:{s${s}}:email`);
-  return n;
+  return (await storedAddresses(k.api.core.subscribers)).length;
 }
 
 describe('JSON API', () => {

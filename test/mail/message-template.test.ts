@@ -28,7 +28,7 @@ describe('message template (built once, personalised per recipient)', () => {
     expect(a.html).toContain('href="https://k.example/u?token=AAA"');
     expect(b.text).toContain('token=BBB');
     expect(b.text).not.toContain('token=AAA');
-    expect(a.messageId).toMatch(/^<[0-9a-f]{24}@kilat\.example>$/);
+    expect(a.messageId).toMatch(/^<[\w-]{12}\.[0-9a-z]+@kilat\.example>$/);
     expect(a.messageId).not.toBe(b.messageId);
     expect(a.date).toBeInstanceOf(Date);
   });
