@@ -81,6 +81,8 @@ const schema = z.object({
   // Outgoing webhooks: events are POSTed here, signed with WEBHOOK_SECRET (HMAC-SHA256).
   WEBHOOK_URL: urlString(['http:', 'https:']).optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // First retry delay; each further retry waits twice as long (12 attempts).
+  WEBHOOK_RETRY_BASE_MS: intIn(100, 600_000).default(5000),
   // Daily digest send time (HH:MM in TIME_ZONE).
   DIGEST_TIME: z
     .string()
@@ -149,6 +151,7 @@ export interface Config {
   feedTimeoutMs: number;
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
+  webhookRetryBaseMs: number;
   digestTime: { hour: number; minute: number };
   /** Older signing keys still accepted for links in emails already sent (SECRET_KEY_PREVIOUS). */
   previousSecretKeys: string[];
@@ -273,6 +276,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     feedTimeoutMs: e.FEED_TIMEOUT_MS,
     webhookUrl: e.WEBHOOK_URL,
     webhookSecret: e.WEBHOOK_SECRET,
+    webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
     digestTime: { hour: digestHour, minute: digestMinute },
     previousSecretKeys: (e.SECRET_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0),
     replyTo: e.REPLY_TO,

@@ -72,6 +72,8 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     digest,
     all: () => all,
     async close() {
+      // Queue.close() leaves the job scheduler that upsertJobScheduler created open; close it too.
+      await Promise.all([feeds, digest].map(async (q) => (await q.jobScheduler).close()));
       await Promise.all(all.map((q) => q.close()));
     },
   };

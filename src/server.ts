@@ -50,7 +50,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       subscribers: core.subscribers,
       signer: core.signer,
       queues: core.queues,
-      events: config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger) : undefined,
+      events: config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger, config.webhookRetryBaseMs) : undefined,
       dataRights,
     }),
     bounces: new BounceHandler({ subscribers: core.subscribers, hasher: core.hasher, softBounceLimit: config.softBounceLimit, logger }),

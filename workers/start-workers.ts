@@ -3,7 +3,8 @@ import type { Config } from '../src/config';
 import { createCore } from '../src/core';
 import type { Logger } from '../src/logger';
 import { runFanout } from '../src/alerts/fan-out';
-import { enqueueFanout } from '../src/alerts/publish';
+import { enqueueFanout, publishArticle } from '../src/alerts/publish';
+import { createFeedWatcher } from '../src/newsroom/feed-watcher';
 import { createBatchSender, RetryableBatchError } from '../src/alerts/send-batch';
 import { createMailer, senderOptions } from '../src/mail/mailer';
 import { createTransportFromConfig } from '../src/mail/create-transport';
@@ -12,7 +13,7 @@ import { TemplateError } from '../src/mail/render';
 import { createCompletionHandler } from '../src/ops/alert-completion';
 import { MetricsRecorder } from '../src/ops/metrics-recorder';
 import { createWebhookEmitter, deliverWebhook, noWebhooks, type WebhookJob } from '../src/ops/webhooks';
-import { QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob } from '../src/queues';
+import { QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob, type TickJob } from '../src/queues';
 import { createRedis } from '../src/redis';
 import { sendConfirmation } from '../src/subscribers/send-confirmation';
 
@@ -30,6 +31,8 @@ const RECOVERY = { lockDuration: 6000, stalledInterval: 2000, maxStalledCount: 5
 /** How often a batch of a paused alert checks whether it was resumed. */
 const PAUSED_RECHECK_MS = 1000;
 
+const FEED_SCHEDULER = 'feed-poll';
+
 export interface RunningWorkers {
   close(): Promise<void>;
 }
@@ -40,7 +43,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const transport = createTransportFromConfig(config);
   const renderer = createRendererFromConfig(config);
   const recorder = new MetricsRecorder({ redis: core.redis, keys: core.keys });
-  const webhooks = config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger) : noWebhooks;
+  const webhooks = config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger, config.webhookRetryBaseMs) : noWebhooks;
   const onCompleted = createCompletionHandler({ redis: core.redis, keys: core.keys, alerts: core.alerts, recorder, webhooks, logger });
   const mailer = createMailer({ renderer, transport, ...senderOptions(config) });
   const sender = createBatchSender({
@@ -123,6 +126,24 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     extra.push(
       new Worker<WebhookJob>(QUEUE_NAMES.webhooks, async (job) => deliverWebhook(delivery, job.data), { connection, prefix, concurrency: 4, ...RECOVERY }),
     );
+  }
+
+  // Feeds: a BullMQ job scheduler makes one "poll" job per interval, so however many worker
+  // processes run, one of them polls (and a Redis lock per feed guards against overlapping ticks).
+  if (config.feeds.length > 0) {
+    const watcher = createFeedWatcher({
+      redis: core.redis,
+      keys: core.keys,
+      feeds: config.feeds,
+      topics: config.topics,
+      publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
+      logger,
+      timeoutMs: config.feedTimeoutMs,
+    });
+    await core.queues.feeds.upsertJobScheduler(FEED_SCHEDULER, { every: config.feedIntervalSeconds * 1000 }, { name: 'poll', data: {} });
+    extra.push(new Worker<TickJob>(QUEUE_NAMES.feeds, async () => watcher.pollAll(), { connection, prefix, concurrency: 1 }));
+  } else {
+    await core.queues.feeds.removeJobScheduler(FEED_SCHEDULER);
   }
 
   for (const w of [fanout, send, confirmations, ...extra]) {

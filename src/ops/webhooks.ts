@@ -23,12 +23,12 @@ export interface WebhookEmitter {
 /** No WEBHOOK_URL: events go nowhere. */
 export const noWebhooks: WebhookEmitter = { emit: async () => undefined };
 
-export function createWebhookEmitter(queue: Queue<WebhookJob>, logger: Logger): WebhookEmitter {
+export function createWebhookEmitter(queue: Queue<WebhookJob>, logger: Logger, retryBaseMs = 5000): WebhookEmitter {
   return {
     async emit(event, ids) {
       const deliveryId = randomUUID();
       try {
-        await queue.add(event, { event, ...ids, at: Date.now(), deliveryId }, { jobId: deliveryId });
+        await queue.add(event, { event, ...ids, at: Date.now(), deliveryId }, { jobId: deliveryId, backoff: { type: 'exponential', delay: retryBaseMs } });
       } catch (err) {
         // A webhook must never break the action that caused it.
         logger.warn({ event, ...ids, err: (err as Error).message }, 'could not enqueue webhook');

@@ -70,8 +70,9 @@ export async function startKilat(opts: { env?: Record<string, string>; workers?:
     smtp,
     api,
     workers,
-    async stop() {
-      await workers?.close();
+    async stop(this: Kilat) {
+      // this.workers: a test may have replaced them (a restarted worker process).
+      await this.workers?.close();
       await api.close();
       await smtp.stop();
       await redis.stop();
