@@ -44,6 +44,7 @@ export function apiSchemas(topics: readonly string[]) {
       topics: z.array(z.string()),
       articleId: z.string().optional(),
       url: z.string().optional(),
+      reason: z.string().optional().describe('Why recipients were not mailed, e.g. the stale-alert guard (ALERT_MAX_AGE)'),
     }),
     error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   };
