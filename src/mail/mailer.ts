@@ -95,7 +95,7 @@ export function createMailer(deps: MailerDeps): Mailer {
       return template;
     },
     async send(to, raw) {
-      await deps.transport.send({ from: address, to, raw: dkimSign ? await dkimSign(raw) : raw });
+      await deps.transport.send({ from: address, to, raw: dkimSign ? dkimSign(raw) : raw });
     },
   };
 }
