@@ -1,6 +1,10 @@
 import { SECRET_KEY, startKilat, type Kilat } from '../helpers/kilat';
 import { TokenSigner, type TokenClaims } from '../../src/subscribers/tokens';
-import { oneClick } from '../helpers/lifecycle';
+import pino from 'pino';
+import { alertStatus, oneClick, publish, waitForAlert } from '../helpers/lifecycle';
+import { runFanout } from '../../src/alerts/fan-out';
+import { AlertStore } from '../../src/alerts/alert-store';
+import { startWorkers } from '../../workers/start-workers';
 import { createKeys } from '../../src/keys';
 import { SubscriberStore } from '../../src/subscribers/subscriber-store';
 
@@ -126,5 +130,30 @@ describe('confirm, unsubscribe and preferences links: every failure changes noth
     const res = await oneClick(url('unsubscribe', previous, { purpose: 'unsubscribe', subscriberId: s.id }));
     expect(res.status).toBe(200);
     expect((await store().get(s.id))!.status).toBe('unsubscribed');
+  });
+
+  test('one-click takes effect for batches already queued: the fan-out counted them, the batch does not mail them', async () => {
+    const stays = await confirmed('tetap@example.com');
+    const leaves = await confirmed('pergi@example.com');
+    const alertId = await publish(k, { locale: 'en', title: 'Breaking' });
+    // The fan-out runs now (no workers yet): both are in the batches it queues.
+    const alerts = new AlertStore({ redis: k.redis.client, keys: createKeys(k.config.keyPrefix) });
+    const logger = pino({ level: 'silent' });
+    await runFanout({ alerts, subscribers: store(), queues: k.api.core.queues, batchSize: 500, logger }, alertId);
+    const planned = (await alertStatus(k, alertId)).total;
+    expect(planned).toBeGreaterThanOrEqual(2);
+    expect((await oneClick(url('unsubscribe', current, { purpose: 'unsubscribe', subscriberId: leaves.id }))).status).toBe(200);
+    const before = k.smtp.messages.length;
+    const workers = await startWorkers(k.config, logger);
+    try {
+      const done = await waitForAlert(k, alertId);
+      const to = k.smtp.messages.slice(before).flatMap((m) => m.to);
+      expect(to).toContain('tetap@example.com');
+      expect(to).not.toContain('pergi@example.com');
+      expect(done.sent).toBe(to.length);
+      expect((await store().get(stays.id))!.status).toBe('confirmed');
+    } finally {
+      await workers.close();
+    }
   });
 });
