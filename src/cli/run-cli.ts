@@ -182,29 +182,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
   subscribers
     .command('export')
-    .description('Write every subscriber as CSV (email,locale,topics,status,created_at,confirmed_at).')
+    .description('Without EMAIL: every subscriber as CSV (email,locale,topics,status,created_at,confirmed_at). With EMAIL: everything held about that subscriber, as JSON.')
+    .argument('[email]', 'one subscriber\'s address')
     .option('-o, --output <file>', 'write to this file instead of standard output')
-    .action(async (o: { output?: string }) => {
+    .action(async (email: string | undefined, o: { output?: string }) => {
+      const address = email === undefined ? undefined : normaliseAddress(email);
+      if (address && !address.ok) throw new CliError(`not a valid address: ${address.reason}`, EXIT.usage);
       const { core } = await context();
       const target = o.output ? fs.createWriteStream(o.output) : io.stdout;
-      const n = await exportSubscribersCsv(core.subscribers, target);
+      let n = 1;
+      if (address?.ok) {
+        const data = await new DataRights({ subscribers: core.subscribers, hasher: core.hasher }).exportByEmail(address.address);
+        if (!data) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
+        target.write(`${JSON.stringify(data, null, 2)}\n`);
+      } else {
+        n = await exportSubscribersCsv(core.subscribers, target);
+      }
       if (o.output) {
         await new Promise<void>((resolve, reject) => (target as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
-        err(`exported ${n} subscribers to ${o.output}`);
+        err(`exported ${n} subscriber(s) to ${o.output}`);
       }
     });
   subscribers
     .command('delete')
-    .description('Delete a subscriber and their record by address.')
+    .description('Delete a subscriber by address (right to erasure); only a keyed hash of the address stays, in the suppression set.')
     .argument('<email>', 'the address')
     .action(async (email: string) => {
       const address = normaliseAddress(email);
       if (!address.ok) throw new CliError(`not a valid address: ${address.reason}`, EXIT.usage);
       const { core } = await context();
-      // Through DataRights: the record goes, a keyed hash of the address stays in the suppression set.
-      const rights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher });
-      if (!(await rights.deleteByEmail(address.address))) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
-      out(`deleted ${address.address}`);
+      const deleted = await new DataRights({ subscribers: core.subscribers, hasher: core.hasher }).deleteByEmail(address.address);
+      if (!deleted) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
+      out(`deleted ${address.address}; its keyed hash stays in the suppression set`);
     });
 
   try {

@@ -166,10 +166,16 @@ describe('kilat CLI against a running service', () => {
     expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(['ani@contoh.co.id', 'budi@contoh.co.id', 'eka@example.com']);
     expect(lines.find((l) => l.startsWith('ani@'))).toMatch(/^ani@contoh\.co\.id,id,dunia;politik,confirmed,\d{4}-/);
 
+    const one = await kilatCli(k.env, 'subscribers', 'export', 'Ani@contoh.co.id');
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ email: 'ani@contoh.co.id', status: 'confirmed' });
+
     const del = await kilatCli(k.env, 'subscribers', 'delete', 'ANI@contoh.co.id');
     expect(del.code).toBe(0);
+    expect(del.stdout).toContain('keyed hash stays in the suppression set');
     expect(await k.api.core.subscribers.findByEmail('ani@contoh.co.id')).toBeUndefined();
     expect((await kilatCli(k.env, 'subscribers', 'delete', 'ani@contoh.co.id')).code).toBe(4);
+    expect((await kilatCli(k.env, 'subscribers', 'export', 'ani@contoh.co.id')).code).toBe(4);
     const after = await kilatCli(k.env, 'subscribers', 'export');
     expect(after.stdout).not.toContain('ani@');
   });
