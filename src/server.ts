@@ -7,7 +7,9 @@ import { waitForRedis } from './redis';
 import { loadCatalog } from './i18n';
 import type { Logger } from './logger';
 import { publishArticle } from './alerts/publish';
+import type { ArticleInput } from './alerts/article';
 import { createApp } from './http/app';
+import { adminRoutes } from './http/routes/admin';
 import { createSignupLimits } from './http/rate-limits';
 import { createTransportFromConfig, outboxDir } from './mail/create-transport';
 import { createRendererFromConfig } from './mail/create-renderer';
@@ -40,6 +42,8 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
   const mailer = createMailer({ renderer: createRendererFromConfig(config, catalog), transport, ...senderOptions(config) });
   const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
   const dataRights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher });
+  const previewer = createPreviewer({ mailer, publicUrl: config.publicUrl });
+  const publish = (input: ArticleInput) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input);
   const app = createApp({
     config,
     logger,
@@ -54,7 +58,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       dataRights,
     }),
     bounces: new BounceHandler({ subscribers: core.subscribers, hasher: core.hasher, softBounceLimit: config.softBounceLimit, logger }),
-    publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
+    publish,
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
     signupLimits: createSignupLimits({
       redis: core.redis,
@@ -62,8 +66,21 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       perIpPerHour: config.signupLimitPerIp,
       perAddressPerDay: config.confirmLimitPerAddress,
     }),
-    previewer: createPreviewer({ mailer, publicUrl: config.publicUrl }),
+    previewer,
     metrics,
+    extraRoutes: [
+      adminRoutes({
+        config,
+        logger,
+        redis: core.redis,
+        keys: core.keys,
+        alerts: core.alerts,
+        previewer,
+        publish,
+        queues: core.queues.all(),
+        topicNames: catalog.en.page.topics,
+      }),
+    ],
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -15,6 +15,8 @@ export const METRIC_FIELDS = {
 } as const;
 
 const CURVE_TTL_SECONDS = 30 * 24 * 3600;
+/** Width of one delivery-curve bucket: fine enough to time publish-to-90% of a small alert. */
+export const CURVE_BUCKET_MS = 100;
 
 function bucketOf(buckets: readonly number[], value: number): string {
   const le = buckets.find((b) => value <= b);
@@ -49,8 +51,8 @@ export class MetricsRecorder {
     this.latencySum += latencyMs / 1000;
     let curve = this.curves.get(alertId);
     if (!curve) this.curves.set(alertId, (curve = new Map()));
-    const second = Math.floor(now / 1000);
-    curve.set(second, (curve.get(second) ?? 0) + 1);
+    const bucket = Math.floor(now / CURVE_BUCKET_MS);
+    curve.set(bucket, (curve.get(bucket) ?? 0) + 1);
   }
 
   failed(): void {
@@ -116,22 +118,22 @@ export class MetricsRecorder {
   }
 }
 
-/** The delivery curve of an alert: [unix second, sent in that second], ascending. */
+/** The delivery curve of an alert: [bucket start (ms since epoch), sent in that bucket], ascending. */
 export async function readCurve(redis: Redis, keys: Keys, alertId: string): Promise<[number, number][]> {
   const h = await redis.hgetall(keys.alertCurve(alertId));
   return Object.entries(h)
-    .map(([s, n]): [number, number] => [Number(s), Number(n)])
+    .map(([b, n]): [number, number] => [Number(b) * CURVE_BUCKET_MS, Number(n)])
     .sort((a, b) => a[0] - b[0]);
 }
 
-/** Seconds from `createdAtMs` to the end of the second in which cumulative sends reached 90% of `total`. */
+/** Seconds from `createdAtMs` to the end of the bucket in which cumulative sends reached 90% of `total`. */
 export function secondsTo90(curve: [number, number][], total: number, createdAtMs: number): number | undefined {
   if (total <= 0) return undefined;
   const target = Math.ceil(total * 0.9);
   let sum = 0;
-  for (const [second, n] of curve) {
+  for (const [startMs, n] of curve) {
     sum += n;
-    if (sum >= target) return Math.max(0, ((second + 1) * 1000 - createdAtMs) / 1000);
+    if (sum >= target) return Math.max(0, (startMs + CURVE_BUCKET_MS - createdAtMs) / 1000);
   }
   return undefined;
 }

@@ -1,0 +1,213 @@
+import type { AlertStatus } from '../../alerts/alert-store';
+import type { Preview } from '../../newsroom/preview';
+import { CURVE_BUCKET_MS } from '../../ops/metrics-recorder';
+import { html, SafeHtml } from './html';
+
+// Colours chosen for at least 4.5:1 contrast on their backgrounds (WCAG AA).
+const STYLE = `
+:root { color-scheme: light; --accent: #b00d27; --ink: #1a1a1a; --muted: #4a4a4a; --line: #c8c8c8; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink); background: #f4f4f4; }
+header { background: var(--accent); color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
+header strong { letter-spacing: .12em; }
+header a, header button.link { color: #fff; }
+header nav { margin-left: auto; display: flex; gap: 1rem; align-items: center; }
+main { max-width: 72rem; margin: 1rem auto; padding: 0 1rem; }
+section { background: #fff; padding: 1rem 1.25rem; border-radius: 6px; margin-bottom: 1rem; }
+h1 { font-size: 1.5rem; margin: .25rem 0 1rem; } h2 { font-size: 1.2rem; margin: 0 0 .75rem; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+.table-wrap { overflow-x: auto; }
+label { display: block; font-weight: 600; margin: .75rem 0 .3rem; }
+input[type=text], input[type=url], input[type=email], input[type=password], textarea, select { width: 100%; font: inherit; padding: .5rem .6rem; border: 2px solid #767676; border-radius: 4px; background: #fff; color: var(--ink); }
+textarea { min-height: 10rem; }
+fieldset { border: 0; padding: 0; margin: .75rem 0 0; } legend { font-weight: 600; margin-bottom: .3rem; }
+.inline label { display: inline-flex; align-items: center; gap: .35rem; font-weight: 400; margin: .2rem 1rem .2rem 0; }
+.row { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; }
+.actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-top: 1rem; }
+button { font: inherit; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
+button.secondary { background: #fff; color: var(--accent); }
+button.link { background: none; border: 0; padding: 0; text-decoration: underline; font-weight: 400; }
+:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
+progress { width: 8rem; height: 1rem; accent-color: var(--accent); }
+.error { color: #8a0010; background: #fdecee; border-left: 4px solid var(--accent); padding: .5rem .75rem; }
+.ok { color: #0b5b21; background: #e8f5ec; border-left: 4px solid #0b5b21; padding: .5rem .75rem; }
+.note { color: var(--muted); font-size: .9rem; }
+.previews { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+iframe { width: 100%; height: 40rem; border: 1px solid var(--line); background: #fff; }
+pre { white-space: pre-wrap; background: #f7f7f7; padding: .75rem; border: 1px solid var(--line); max-height: 20rem; overflow: auto; }
+svg text { font: 12px system-ui, sans-serif; fill: var(--muted); }
+.state { font-weight: 600; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: .5rem 0; }
+dt { font-weight: 600; } dd { margin: 0; }
+@media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
+`;
+
+export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number }): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
+<title>${o.title} · ${o.siteName} newsroom</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<header><strong>${o.siteName}</strong> <span>Newsroom</span>
+${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/queues">Queues</a><form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
+</header>
+<main>
+<h1>${o.title}</h1>
+${o.body}
+</main>
+</body>
+</html>`.value;
+}
+
+export function loginForm(next: string, error?: string): SafeHtml {
+  return html`<section>
+${error ? html`<p class="error" role="alert" id="login-error">${error}</p>` : ''}
+<form method="post" action="/admin/login">
+  <input type="hidden" name="next" value="${next}">
+  <label for="token">Publisher token</label>
+  <input id="token" name="token" type="password" autocomplete="current-password" required${error ? html` aria-invalid="true" aria-describedby="login-error"` : ''}>
+  <div class="actions"><button type="submit">Sign in</button></div>
+</form>
+<p class="note">The token is the service's PUBLISHER_TOKEN. Signing in sets a cookie for /admin only, valid for 12 hours.</p>
+</section>`;
+}
+
+export interface ArticleFormValues {
+  title?: string;
+  url?: string;
+  summary?: string;
+  body?: string;
+  locale?: string;
+  topics?: string[];
+  breaking?: boolean;
+  testTo?: string;
+}
+
+export function composeForm(topics: string[], topicNames: Record<string, string>, v: ArticleFormValues, message?: { kind: 'ok' | 'error'; text: string }): SafeHtml {
+  return html`<section aria-labelledby="compose-h">
+<h2 id="compose-h">New alert</h2>
+${message ? html`<p class="${message.kind}" role="${message.kind === 'error' ? 'alert' : 'status'}">${message.text}</p>` : ''}
+<form method="post" action="/admin/preview">
+  <label for="title">Headline</label>
+  <input id="title" name="title" type="text" maxlength="300" required value="${v.title ?? ''}">
+  <div class="row">
+    <div><label for="url">Article URL (optional)</label><input id="url" name="url" type="url" value="${v.url ?? ''}"></div>
+    <div><label for="locale">Language</label>
+      <select id="locale" name="locale">
+        <option value="id"${v.locale !== 'en' ? html` selected` : ''}>Bahasa Indonesia</option>
+        <option value="en"${v.locale === 'en' ? html` selected` : ''}>English</option>
+      </select></div>
+  </div>
+  <label for="summary">Summary (optional)</label>
+  <input id="summary" name="summary" type="text" maxlength="2000" value="${v.summary ?? ''}">
+  <label for="body">Story (blank lines separate paragraphs)</label>
+  <textarea id="body" name="body" required>${v.body ?? ''}</textarea>
+  <fieldset class="inline"><legend>Topics (none: everyone)</legend>
+    ${topics.map((t) => html`<label><input type="checkbox" name="topics" value="${t}"${v.topics?.includes(t) ? html` checked` : ''}> ${topicNames[t] ?? t}</label>`)}
+  </fieldset>
+  <fieldset class="inline"><legend>Kind</legend>
+    <label><input type="checkbox" name="breaking" value="false"${v.breaking === false ? html` checked` : ''}> Not breaking: daily digest only</label>
+  </fieldset>
+  <div class="actions">
+    <button type="submit" class="secondary">Preview</button>
+    <div><label for="testTo">Test address</label><input id="testTo" name="testTo" type="email" autocomplete="email" value="${v.testTo ?? ''}"></div>
+    <button type="submit" class="secondary" formaction="/admin/test-send">Send test</button>
+    <button type="submit" formaction="/admin/publish">Publish alert</button>
+  </div>
+</form>
+</section>`;
+}
+
+export function previewSection(preview: Preview): SafeHtml {
+  return html`<section aria-labelledby="preview-h">
+<h2 id="preview-h">Preview</h2>
+<div class="previews">
+${(Object.keys(preview) as (keyof Preview)[]).map(
+  (locale) => html`<div>
+  <h3>${locale === 'id' ? 'Bahasa Indonesia' : 'English'}: ${preview[locale].subject}</h3>
+  <iframe title="Email preview (${locale})" sandbox="allow-same-origin" srcdoc="${preview[locale].html}"></iframe>
+  <details><summary>Plain-text version</summary><pre>${preview[locale].text}</pre></details>
+</div>`,
+)}
+</div>
+</section>`;
+}
+
+export const percent = (s: AlertStatus) => (s.total > 0 ? Math.min(100, Math.round(((s.sent + s.failed + s.skipped) / s.total) * 100)) : s.state === 'completed' ? 100 : 0);
+
+export function alertsTable(alerts: AlertStatus[]): SafeHtml {
+  if (alerts.length === 0) return html`<section><h2>Recent alerts</h2><p>No alerts yet.</p></section>`;
+  return html`<section aria-labelledby="recent-h"><h2 id="recent-h">Recent alerts</h2><div class="table-wrap"><table>
+<thead><tr><th scope="col">#</th><th scope="col">Headline</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Created</th></tr></thead>
+<tbody>
+${alerts.map(
+  (a) => html`<tr><td>${a.id}</td><td><a href="/admin/alerts/${a.id}">${a.title}</a></td><td class="state">${a.state}</td>
+<td><progress max="100" value="${percent(a)}" aria-label="Alert ${a.id} progress">${percent(a)}%</progress> ${a.sent} of ${a.total} sent${a.failed ? html`, ${a.failed} failed` : ''}</td>
+<td>${a.createdAt.replace('T', ' ').slice(0, 19)} UTC</td></tr>`,
+)}
+</tbody></table></div></section>`;
+}
+
+/** Cumulative sent over time as an inline SVG (no script, so the page works without JavaScript). */
+export function deliveryCurve(curve: [number, number][], createdAtMs: number, total: number, finished = false): SafeHtml {
+  if (curve.length === 0) return html`<p>${finished ? 'No emails were sent for this alert (no subscriber matched it).' : 'Nothing sent yet.'}</p>`;
+  const W = 640;
+  const H = 200;
+  const pad = { l: 48, r: 12, t: 10, b: 32 };
+  // A step line: flat until a bucket, then up by what that bucket sent.
+  const points: [number, number][] = [[0, 0]];
+  let sum = 0;
+  for (const [startMs, n] of curve) {
+    points.push([Math.max(0, (startMs - createdAtMs) / 1000), sum]);
+    sum += n;
+    points.push([Math.max(0, (startMs + CURVE_BUCKET_MS - createdAtMs) / 1000), sum]);
+  }
+  const maxX = Math.max(1, points[points.length - 1]![0]);
+  const maxY = Math.max(1, total, sum);
+  const x = (v: number) => pad.l + (v / maxX) * (W - pad.l - pad.r);
+  const y = (v: number) => H - pad.b - (v / maxY) * (H - pad.t - pad.b);
+  const line = points.map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
+  const summary = `${sum} sent over ${maxX < 10 ? maxX.toFixed(1) : maxX.toFixed(0)} s`;
+  return html`<figure>
+<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="curve-title">
+<title id="curve-title">Delivery curve: ${summary}</title>
+<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="#767676"/>
+<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}" stroke="#767676"/>
+<line x1="${pad.l}" y1="${y(maxY * 0.9).toFixed(1)}" x2="${W - pad.r}" y2="${y(maxY * 0.9).toFixed(1)}" stroke="#767676" stroke-dasharray="4 4"/>
+<text x="${pad.l - 6}" y="${y(maxY * 0.9) + 4}" text-anchor="end">90%</text>
+<text x="${pad.l - 6}" y="${pad.t + 10}" text-anchor="end">${maxY}</text>
+<text x="${pad.l - 6}" y="${H - pad.b}" text-anchor="end">0</text>
+<text x="${W - pad.r}" y="${H - 8}" text-anchor="end">${maxX < 10 ? maxX.toFixed(1) : maxX.toFixed(0)} s after publish</text>
+<polyline fill="none" stroke="#b00d27" stroke-width="2.5" points="${line}"/>
+</svg>
+<figcaption class="note">Sent over time (cumulative): ${summary}.</figcaption>
+</figure>`;
+}
+
+export function alertDetail(a: AlertStatus & { p90Seconds?: number }, curve: SafeHtml): SafeHtml {
+  const controls: { action: string; label: string; when: string[] }[] = [
+    { action: 'pause', label: 'Pause', when: ['queued', 'sending'] },
+    { action: 'resume', label: 'Resume', when: ['paused'] },
+    { action: 'cancel', label: 'Cancel alert', when: ['queued', 'sending', 'paused'] },
+  ];
+  const available = controls.filter((c) => c.when.includes(a.state));
+  return html`<section>
+<p><a href="/admin">← All alerts</a></p>
+<dl>
+<dt>Headline</dt><dd>${a.title}</dd>
+<dt>State</dt><dd class="state">${a.state}</dd>
+<dt>Progress</dt><dd><progress max="100" value="${percent(a)}" aria-label="Progress">${percent(a)}%</progress> ${a.sent} sent, ${a.failed} failed, ${a.skipped} skipped of ${a.total}</dd>
+<dt>Language and topics</dt><dd>${a.locale}${a.topics.length ? html` · ${a.topics.join(', ')}` : ''}</dd>
+<dt>Created</dt><dd>${a.createdAt}</dd>
+${a.completedAt ? html`<dt>Completed</dt><dd>${a.completedAt}</dd>` : ''}
+${a.p90Seconds !== undefined ? html`<dt>Publish to 90% sent</dt><dd>${a.p90Seconds.toFixed(2)} s</dd>` : ''}
+</dl>
+${available.length ? html`<div class="actions">${available.map((c) => html`<form method="post" action="/admin/alerts/${a.id}/${c.action}"><button type="submit"${c.action === 'cancel' ? '' : html` class="secondary"`}>${c.label}</button></form>`)}</div>` : ''}
+</section>
+<section aria-labelledby="curve-h"><h2 id="curve-h">Delivery curve</h2>${curve}</section>`;
+}

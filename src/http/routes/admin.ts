@@ -1,0 +1,191 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import type { Queue } from 'bullmq';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config';
+import type { Keys } from '../../keys';
+import type { Logger } from '../../logger';
+import { maskEmail } from '../../logger';
+import type { AlertStore } from '../../alerts/alert-store';
+import { articleSchema, toArticle, type ArticleInput } from '../../alerts/article';
+import type { PublishResult } from '../../alerts/publish';
+import type { Previewer } from '../../newsroom/preview';
+import { readCurve } from '../../ops/metrics-recorder';
+import { normaliseAddress } from '../../subscribers/email-address';
+import { createAdminSession } from '../admin-session';
+import { HttpError } from '../errors';
+import type { SafeHtml } from '../pages/html';
+import { html } from '../pages/html';
+import { adminLayout, alertDetail, alertsTable, composeForm, deliveryCurve, loginForm, previewSection, type ArticleFormValues } from '../pages/admin-pages';
+
+export interface AdminDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  keys: Keys;
+  alerts: AlertStore;
+  previewer: Previewer;
+  publish(input: ArticleInput): Promise<PublishResult>;
+  queues: Queue[];
+  topicNames: Record<string, string>;
+}
+
+const ACTIVE = new Set(['queued', 'sending', 'paused']);
+
+/**
+ * The newsroom's browser UI at /admin: sign in with the publisher token (an HttpOnly cookie, since
+ * a browser cannot send a bearer header from a form), recent alerts with progress and delivery
+ * curve, preview / test send / publish, pause / resume / cancel, and Bull Board at /admin/queues.
+ * Every action is a plain form post, so it all works without JavaScript.
+ */
+export function adminRoutes(deps: AdminDeps): Router {
+  const { config } = deps;
+  const router = Router();
+  const session = createAdminSession({ publisherToken: config.publisherToken, secretKey: config.secretKey, secure: config.publicUrl.startsWith('https:') });
+  const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 50 });
+  const schema = articleSchema(config.topics);
+  router.use('/admin', cookieParser());
+
+  const page = (res: Response, status: number, title: string, body: SafeHtml, opts: { signedIn?: boolean; refreshSeconds?: number } = {}) =>
+    res
+      .status(status)
+      .type('html')
+      .set('Cache-Control', 'no-store')
+      .send(adminLayout({ title, body, signedIn: opts.signedIn ?? true, siteName: config.siteName, refreshSeconds: opts.refreshSeconds }));
+
+  const safeNext = (v: unknown) => (typeof v === 'string' && /^\/admin(\/[\w/.?=&%-]*)?$/.test(v) ? v : '/admin');
+
+  router.get('/admin/login', (req, res) => page(res, 200, 'Sign in', loginForm(safeNext(req.query.next)), { signedIn: false }));
+
+  router.post('/admin/login', form, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!session.checkToken(body.token)) {
+      deps.logger.warn({ ip: req.ip }, 'admin sign-in with a wrong token');
+      return page(res, 401, 'Sign in', loginForm(safeNext(body.next), 'That is not the publisher token.'), { signedIn: false });
+    }
+    const c = session.cookie();
+    res.cookie(c.name, c.value, c.options).redirect(303, safeNext(body.next));
+  });
+
+  router.post('/admin/logout', (_req, res) => {
+    const c = session.cookie();
+    res.clearCookie(c.name, { path: c.options.path, httpOnly: true, sameSite: 'strict', secure: c.options.secure }).redirect(303, '/admin/login');
+  });
+
+  // Bull Board: its UI needs inline scripts, so this path gets its own Content-Security-Policy.
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })), serverAdapter: board });
+  const boardCsp: RequestHandler = (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'");
+    next();
+  };
+  router.use('/admin/queues', session.requirePage, boardCsp, board.getRouter());
+
+  const recent = async () => {
+    const ids = await deps.alerts.recentIds(25);
+    return (await Promise.all(ids.map((id) => deps.alerts.status(id)))).filter((s) => s !== undefined);
+  };
+
+  const dashboard = async (res: Response, status: number, values: ArticleFormValues, extra?: SafeHtml, message?: { kind: 'ok' | 'error'; text: string }) => {
+    const alerts = await recent();
+    page(res, status, 'Breaking-news alerts', html`${composeForm(config.topics, deps.topicNames, values, message)}${extra ?? ''}${alertsTable(alerts)}`, {
+      // Refresh progress while something is sending, but never while the editor is typing.
+      refreshSeconds: !extra && !message && !values.title && alerts.some((a) => ACTIVE.has(a.state)) ? 5 : undefined,
+    });
+  };
+
+  router.get('/admin', session.requirePage, async (_req, res) => dashboard(res, 200, {}));
+
+  const readForm = (req: Request): { values: ArticleFormValues; input?: ArticleInput; error?: string } => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const topics = (Array.isArray(b.topics) ? b.topics : b.topics === undefined ? [] : [b.topics]).filter((t): t is string => typeof t === 'string');
+    const values: ArticleFormValues = {
+      title: str(b.title),
+      url: str(b.url),
+      summary: str(b.summary),
+      body: str(b.body),
+      locale: str(b.locale),
+      topics,
+      breaking: b.breaking === 'false' ? false : undefined,
+      testTo: str(b.testTo),
+    };
+    const draft: Record<string, unknown> = { title: values.title ?? '', body: values.body ?? '', locale: values.locale, topics };
+    if (values.url?.trim()) draft.url = values.url.trim();
+    if (values.summary?.trim()) draft.summary = values.summary;
+    if (values.breaking === false) draft.breaking = false;
+    const parsed = schema.safeParse(draft);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      return { values, error: `${i.path.join('.') || 'article'}: ${i.message}` };
+    }
+    return { values, input: parsed.data };
+  };
+
+  router.post('/admin/preview', session.requirePage, form, async (req, res) => {
+    const { values, input, error } = readForm(req);
+    if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
+    const preview = await deps.previewer.preview(toArticle(input, config.defaultLocale));
+    await dashboard(res, 200, values, previewSection(preview));
+  });
+
+  router.post('/admin/test-send', session.requirePage, form, async (req, res) => {
+    const { values, input, error } = readForm(req);
+    if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
+    const to = normaliseAddress(values.testTo ?? '');
+    if (!to.ok) return dashboard(res, 400, values, undefined, { kind: 'error', text: `Test address: ${to.reason}` });
+    const article = toArticle(input, config.defaultLocale);
+    try {
+      await deps.previewer.testSend(article, article.locale, to.address);
+    } catch (err) {
+      deps.logger.warn({ to: maskEmail(to.address), err: (err as Error).message }, 'admin test send failed');
+      return dashboard(res, 502, values, undefined, { kind: 'error', text: `The mail server did not accept the test copy: ${(err as Error).message.slice(0, 200)}` });
+    }
+    await dashboard(res, 200, values, undefined, { kind: 'ok', text: `Test copy sent to ${to.address}.` });
+  });
+
+  router.post('/admin/publish', session.requirePage, form, async (req, res) => {
+    const { values, input, error } = readForm(req);
+    if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
+    const r = await deps.publish(input);
+    deps.logger.info({ alertId: r.alertId, created: r.created }, 'published from /admin');
+    res.redirect(303, `/admin/alerts/${r.alertId}${r.created ? '' : '?duplicate=1'}`);
+  });
+
+  const alertId = (v: unknown) => {
+    const id = String(v);
+    if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new HttpError(404, 'alert_not_found', 'No such alert.');
+    return id;
+  };
+
+  router.get('/admin/alerts/:id', session.requirePage, async (req, res) => {
+    const id = alertId(req.params.id);
+    const status = await deps.alerts.status(id);
+    if (!status) throw new HttpError(404, 'alert_not_found', 'No such alert.');
+    const [curve, p90] = await Promise.all([readCurve(deps.redis, deps.keys, id), deps.redis.hget(deps.keys.alert(id), 'p90Seconds')]);
+    const note = req.query.duplicate ? html`<p class="ok" role="status">This article was already published as alert ${id}; nothing was sent again.</p>` : '';
+    page(
+      res,
+      200,
+      `Alert ${id}`,
+      html`${note}${alertDetail({ ...status, p90Seconds: p90 ? Number(p90) : undefined }, deliveryCurve(curve, Date.parse(status.createdAt), status.total, !ACTIVE.has(status.state)))}`,
+      { refreshSeconds: ACTIVE.has(status.state) ? 3 : undefined },
+    );
+  });
+
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    router.post(`/admin/alerts/:id/${action}`, session.requirePage, async (req, res) => {
+      const id = alertId(req.params.id);
+      const r = await deps.alerts.control(id, action);
+      if (!r.ok && r.reason === 'not_found') throw new HttpError(404, 'alert_not_found', 'No such alert.');
+      deps.logger.info({ alertId: id, action, ok: r.ok }, 'alert control from /admin');
+      res.redirect(303, `/admin/alerts/${id}`);
+    });
+  }
+
+  return router;
+}
