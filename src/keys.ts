@@ -38,6 +38,10 @@ export interface Keys {
   feedLock(feedHash: string): string;
   /** Alert ids with their creation time, for the daily digest. */
   digestAlerts(): string;
+  /** Ids of one shard's subscribers who chose the daily digest over every breaking alert. */
+  digestSubscribers(shard: number): string;
+  /** Ids of one shard that already got the digest of `day` (YYYY-MM-DD): a re-run sends nobody twice. */
+  digestSent(shard: number, day: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -63,5 +67,7 @@ export function createKeys(prefix: string): Keys {
     feedSeen: (h) => `${prefix}:{f${h}}:seen`,
     feedLock: (h) => `${prefix}:{f${h}}:lock`,
     digestAlerts: () => `${prefix}:{g}:digest-alerts`,
+    digestSubscribers: (shard) => `${prefix}:{s${shard}}:digest`,
+    digestSent: (shard, day) => `${prefix}:{s${shard}}:digest-sent:${day}`,
   };
 }

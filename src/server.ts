@@ -20,6 +20,7 @@ import { createWebhookEmitter } from './ops/webhooks';
 import { BounceHandler } from './subscribers/bounce-handler';
 import { DataRights } from './subscribers/data-rights';
 import { SubscriptionService } from './subscribers/subscription-service';
+import { DigestPreferences } from './subscribers/digest-preferences';
 
 export interface ApiServer {
   core: Core;
@@ -68,6 +69,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
     }),
     previewer,
     metrics,
+    digestPrefs: new DigestPreferences({ redis: core.redis, keys: core.keys }),
     extraRoutes: [
       adminRoutes({
         config,

@@ -5,6 +5,11 @@ import type { Logger } from '../src/logger';
 import { runFanout } from '../src/alerts/fan-out';
 import { enqueueFanout, publishArticle } from '../src/alerts/publish';
 import { createFeedWatcher } from '../src/newsroom/feed-watcher';
+import { sendDailyDigest } from '../src/newsroom/daily-digest';
+import { createDigestRenderer } from '../src/mail/render-digest';
+import { DigestPreferences } from '../src/subscribers/digest-preferences';
+import { loadCatalog } from '../src/i18n';
+import { templatesDir } from '../src/paths';
 import { createBatchSender, RetryableBatchError } from '../src/alerts/send-batch';
 import { createMailer, senderOptions } from '../src/mail/mailer';
 import { createTransportFromConfig } from '../src/mail/create-transport';
@@ -32,6 +37,7 @@ const RECOVERY = { lockDuration: 6000, stalledInterval: 2000, maxStalledCount: 5
 const PAUSED_RECHECK_MS = 1000;
 
 const FEED_SCHEDULER = 'feed-poll';
+const DIGEST_SCHEDULER = 'daily-digest';
 
 export interface RunningWorkers {
   close(): Promise<void>;
@@ -42,6 +48,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const core = createCore(config, logger, 'worker');
   const transport = createTransportFromConfig(config);
   const renderer = createRendererFromConfig(config);
+  const digestPrefs = new DigestPreferences({ redis: core.redis, keys: core.keys });
   const recorder = new MetricsRecorder({ redis: core.redis, keys: core.keys });
   const webhooks = config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger, config.webhookRetryBaseMs) : noWebhooks;
   const onCompleted = createCompletionHandler({ redis: core.redis, keys: core.keys, alerts: core.alerts, recorder, webhooks, logger });
@@ -54,6 +61,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     sendConcurrency: config.sendConcurrency,
     logger,
     observer: recorder,
+    digestAmong: (shard, ids) => digestPrefs.digestAmong(shard, ids),
     softBounceLimit: config.softBounceLimit,
     alertMaxAgeSeconds: config.alertMaxAgeSeconds,
   });
@@ -130,6 +138,27 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
 
   // Feeds: a BullMQ job scheduler makes one "poll" job per interval, so however many worker
   // processes run, one of them polls (and a Redis lock per feed guards against overlapping ticks).
+  // The daily digest: a cron-pattern scheduler in TIME_ZONE; one worker process takes each tick.
+  const digestDeps = {
+    redis: core.redis,
+    keys: core.keys,
+    alerts: core.alerts,
+    subscribers: core.subscribers,
+    digestPrefs,
+    mailer,
+    renderDigest: createDigestRenderer({ catalog: loadCatalog(), templatesDir, siteName: config.siteName, timeZone: config.timeZone }),
+    links: core.links,
+    logger,
+    timeZone: config.timeZone,
+    sendConcurrency: config.sendConcurrency,
+  };
+  await core.queues.digest.upsertJobScheduler(
+    DIGEST_SCHEDULER,
+    { pattern: `${config.digestTime.minute} ${config.digestTime.hour} * * *`, tz: config.timeZone },
+    { name: 'digest', data: {} },
+  );
+  extra.push(new Worker<TickJob>(QUEUE_NAMES.digest, async () => sendDailyDigest(digestDeps), { connection, prefix, concurrency: 1 }));
+
   if (config.feeds.length > 0) {
     const watcher = createFeedWatcher({
       redis: core.redis,

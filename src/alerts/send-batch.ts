@@ -17,6 +17,8 @@ export interface BatchSenderDeps {
   /** Messages in flight at once within one batch. */
   sendConcurrency: number;
   logger: Logger;
+  /** Which of these ids (one shard) chose the daily digest instead of alerts; optional. */
+  digestAmong?: (shard: number, ids: number[]) => Promise<Set<number>>;
   /** Told about each outcome (metrics, delivery curve); optional. */
   observer?: SendObserver;
   /** Temporary failures in a row (across alerts) after which an address is suppressed. */
@@ -186,9 +188,11 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       const records = await deps.subscribers.getMany(owed);
       const recipients: Subscriber[] = [];
       const skipped: number[] = [];
+      // Daily-digest subscribers get the story in their digest, not as an alert (like a topic filter).
+      const digest = deps.digestAmong ? await deps.digestAmong(batch.shard, owed) : undefined;
       records.forEach((r, i) => {
         if (!r || r.status !== 'confirmed') skipped.push(owed[i]!);
-        else if (topicsMatch(r.topics, article.topics)) recipients.push(r);
+        else if (topicsMatch(r.topics, article.topics) && !digest?.has(r.id)) recipients.push(r);
       });
       await deps.alerts.record(alertId, 'skipped', skipped);
 

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Previewer } from '../newsroom/preview';
+import type { DigestPreferences } from '../subscribers/digest-preferences';
 import { apiSchemas } from './api-schemas';
 import { requireBearer } from './auth';
 import { buildOpenApi } from './openapi';
@@ -43,6 +44,8 @@ export interface AppDeps {
   previewer?: Previewer;
   /** Prometheus registry served at GET /metrics. */
   metrics?: Registry;
+  /** Daily digest or every alert, per subscriber (the preferences page offers the choice). */
+  digestPrefs?: DigestPreferences;
   /** Extra routers mounted before the 404 handler (the admin pages and Bull Board). */
   extraRoutes?: Router[];
 }

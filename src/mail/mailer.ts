@@ -3,7 +3,7 @@ import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../alerts/article';
 import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
-import { SLOTS, type Renderer } from './render';
+import { SLOTS, type RenderedEmail, type Renderer } from './render';
 import type { MailTransport } from './transport';
 
 const SLOT_NAMES = Object.values(SLOTS).map((s) => s.slice(2, -2));
@@ -14,6 +14,8 @@ export interface Mailer {
   /** Renders the alert (MJML compiled once) and builds its MIME message once. */
   prepareAlert(article: Article, locale: Locale): Promise<MessageTemplate>;
   prepareConfirmation(locale: Locale): Promise<MessageTemplate>;
+  /** Any list email already rendered (the daily digest): same headers as an alert. */
+  prepareListEmail(rendered: RenderedEmail): Promise<MessageTemplate>;
   send(to: string, raw: string): Promise<void>;
 }
 
@@ -70,6 +72,20 @@ export function createMailer(deps: MailerDeps): Mailer {
     renderer: deps.renderer,
     async prepareAlert(article, locale) {
       const rendered = await deps.renderer.renderAlert(article, locale);
+      return MessageTemplate.build({
+        from: deps.mailFrom,
+        replyTo: deps.replyTo,
+        messageIdDomain: domain,
+        rendered,
+        slotNames: SLOT_NAMES,
+        headers: {
+          ...(deps.listId ? { 'List-Id': listIdHeader(deps.listId) } : {}),
+          'List-Unsubscribe': unsubscribeTargets,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        },
+      });
+    },
+    prepareListEmail(rendered) {
       return MessageTemplate.build({
         from: deps.mailFrom,
         replyTo: deps.replyTo,

@@ -110,10 +110,20 @@ const STATUS_KEYS: Record<string, string> = {
   complained: 'statusComplained',
 };
 
+/** Every breaking alert (the default) or one daily digest. */
+export function frequencyFieldset(s: Strings, frequency: 'breaking' | 'digest'): SafeHtml {
+  const p = s.page;
+  return html`<fieldset class="topics">
+    <legend>${p.frequencyLabel}</legend>
+    <label><input type="radio" name="frequency" value="breaking"${frequency === 'breaking' ? html` checked` : ''}> ${p.frequencyBreaking}</label>
+    <label><input type="radio" name="frequency" value="digest"${frequency === 'digest' ? html` checked` : ''}> ${p.frequencyDigest}</label>
+  </fieldset>`;
+}
+
 export function preferencesForm(
   s: Strings,
   topics: string[],
-  o: { action: string; unsubscribeAction: string; email: string; status: string; locale: Locale; selected: string[]; saved?: string },
+  o: { action: string; unsubscribeAction: string; email: string; status: string; locale: Locale; selected: string[]; saved?: string; frequency?: 'breaking' | 'digest' },
 ): SafeHtml {
   const p = s.page;
   const statusText = p[STATUS_KEYS[o.status] ?? ''] ?? o.status;
@@ -128,6 +138,7 @@ export function preferencesForm(
     <option value="en"${o.locale === 'en' ? html` selected` : ''}>English</option>
   </select>
   ${topicsFieldset(s, topics, o.selected)}
+  ${o.frequency ? frequencyFieldset(s, o.frequency) : ''}
   <button type="submit">${p.preferencesSave}</button>
 </form>
 ${o.status === 'confirmed' ? html`<h2>${p.pauseHeading}</h2><p class="note">${p.pauseHelp}</p>${actionButton('pause', p.pauseButton)}` : ''}

@@ -8,6 +8,7 @@ import { errorBody, HttpError } from '../errors';
 import type { AppDeps } from '../app';
 import { deleteConfirmForm, layout, messageBody, preferencesForm, signupForm, unsubscribeForm } from '../pages/pages';
 import type { SafeHtml } from '../pages/html';
+import { FREQUENCIES, type Frequency } from '../../subscribers/digest-preferences';
 
 const FORM_LIMIT = '16kb';
 
@@ -101,8 +102,9 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     page(res, 200, result.subscriber.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
   });
 
-  const showPreferences = (req: Request, res: Response, sub: Subscriber, saved: boolean | string) => {
+  const showPreferences = async (req: Request, res: Response, sub: Subscriber, saved: boolean | string) => {
     const s = catalog[sub.locale];
+    const frequency = deps.digestPrefs ? await deps.digestPrefs.get(sub.id) : undefined;
     page(
       res,
       200,
@@ -116,6 +118,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
         locale: sub.locale,
         selected: sub.topics,
         saved: saved === true ? s.page.preferencesSaved! : saved === false ? undefined : saved,
+        frequency,
       }),
     );
   };
@@ -177,7 +180,10 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     const locale = isLocale(body.locale) ? body.locale : found.subscriber.locale;
     const updated = await deps.subscriptions.updatePreferences(token, { locale, topics: [...new Set(topics)] });
     if (!updated.ok) return linkFailure(req, res, updated.code);
-    showPreferences(req, res, updated.subscriber, true);
+    if (deps.digestPrefs && (FREQUENCIES as readonly unknown[]).includes(body.frequency)) {
+      await deps.digestPrefs.set(updated.subscriber.id, body.frequency as Frequency);
+    }
+    await showPreferences(req, res, updated.subscriber, true);
   });
 
   return router;

@@ -1,0 +1,65 @@
+import { bearer, linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+
+describe('daily digest option', () => {
+  let k: Kilat;
+  beforeAll(async () => {
+    k = await startKilat();
+  });
+  afterAll(async () => {
+    await k.stop();
+  });
+
+  const form = (url: string, body: Record<string, string | string[]>) => {
+    const p = new URLSearchParams();
+    for (const [key, v] of Object.entries(body)) for (const x of [v].flat()) p.append(key, x);
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: p.toString() });
+  };
+  const nonConfirmation = (email: string) => k.smtp.to(email).filter((m) => !/Konfirmasi|Confirm/.test(m.parsed.subject ?? ''));
+
+  test('digest readers get no alerts, then one digest with every story of the day (breaking or not), once', async () => {
+    for (const email of ['kilat@contoh.co.id', 'harian@contoh.co.id']) {
+      await postJson(`${k.baseUrl}/api/subscriptions`, { email, locale: 'id' });
+    }
+    await k.smtp.waitFor(2);
+    for (const email of ['kilat@contoh.co.id', 'harian@contoh.co.id']) await fetch(linkIn(k.smtp.to(email)[0]!.parsed.text, 'confirm'));
+
+    // harian chooses the daily digest on the preferences page (a plain form post)
+    const sub = (await k.api.core.subscribers.findByEmail('harian@contoh.co.id'))!;
+    const prefs = k.api.core.links.preferences(sub.id);
+    const page = await (await fetch(prefs)).text();
+    expect(page).toContain('name="frequency" value="breaking" checked');
+    const saved = await form(prefs, { locale: 'id', frequency: 'digest' });
+    expect(await saved.text()).toContain('name="frequency" value="digest" checked');
+
+    // a breaking story: only the every-alert reader gets it now
+    const breaking = await postJson(`${k.baseUrl}/api/articles`, { title: 'Gempa guncang Maluku', body: 'Gempa magnitudo 6,1.', locale: 'id' }, bearer);
+    await waitUntil(async () => (await k.api.core.alerts.status(breaking.body.alertId))?.state === 'completed', 10_000, 'alert done');
+    expect((await k.api.core.alerts.status(breaking.body.alertId))).toMatchObject({ sent: 1, total: 1 });
+    // a non-breaking story: no alert email at all
+    const feature = await postJson(`${k.baseUrl}/api/articles`, { title: 'Resep rendang hemat', body: 'Cara memasak rendang.', locale: 'id', breaking: false }, bearer);
+    expect(feature.status).toBe(202);
+    await waitUntil(async () => (await k.api.core.alerts.status(feature.body.alertId))?.state === 'completed', 10_000, 'digest-only alert settled');
+    expect((await k.api.core.alerts.status(feature.body.alertId))).toMatchObject({ sent: 0, total: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(nonConfirmation('kilat@contoh.co.id').map((m) => m.parsed.subject)).toEqual(['Gempa guncang Maluku']);
+    expect(nonConfirmation('harian@contoh.co.id')).toHaveLength(0);
+
+    // the daily tick (normally at DIGEST_TIME): harian gets one digest with both stories
+    await k.api.core.queues.digest.add('digest', {});
+    const [digest] = await waitUntil(async () => (nonConfirmation('harian@contoh.co.id').length ? nonConfirmation('harian@contoh.co.id') : undefined), 10_000, 'digest');
+    expect(digest!.parsed.subject).toMatch(/^Rangkuman berita Kilat, /);
+    expect(digest!.parsed.text).toContain('Gempa guncang Maluku');
+    expect(digest!.parsed.text).toContain('Resep rendang hemat');
+    expect(digest!.parsed.html).toContain('RANGKUMAN HARIAN');
+    expect(digest!.raw).toMatch(/^List-Unsubscribe: .*\/unsubscribe\?token=/m);
+    // its unsubscribe link works like an alert's
+    const un = await fetch(linkIn(digest!.parsed.text, 'unsubscribe'));
+    expect(un.status).toBe(200);
+
+    // a second tick the same day sends nobody a second digest; the every-alert reader never gets one
+    await k.api.core.queues.digest.add('digest', {});
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(nonConfirmation('harian@contoh.co.id')).toHaveLength(1);
+    expect(nonConfirmation('kilat@contoh.co.id')).toHaveLength(1);
+  });
+});
