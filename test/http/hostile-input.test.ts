@@ -259,7 +259,7 @@ for (const [method, path] of [
   cases.push({ name: `unknown API route ${method} ${path}`, method, path, headers: AUTH, status: 404, code: 'not_found' });
 }
 for (const [method, path] of [
-  ['GET', '/admin'],
+  ['GET', '/wp-admin'],
   ['GET', '/dev/outbox'],
   ['GET', '/.env'],
   ['GET', '/api/../../etc/passwd'],
