@@ -158,7 +158,7 @@ export class SmtpConnection {
       if (reply.code === 334) reply = await this.command(Buffer.from(auth.user, 'utf8').toString('base64'));
       if (reply.code === 334) reply = await this.command(Buffer.from(auth.pass, 'utf8').toString('base64'));
     }
-    if (reply.code !== 235) throw new SmtpError(`authentication failed: ${reply.code} ${reply.text}`, reply.code, `${reply.code} ${reply.text}`, 'EAUTH');
+    if (reply.code !== 235) throw new SmtpError(`authentication failed: ${reply.code} ${reply.text}`, undefined, `${reply.code} ${reply.text}`, 'EAUTH');
   }
 
   private command(line: string): Promise<Reply> {
@@ -219,9 +219,16 @@ export class SmtpConnection {
   }
 }
 
+/**
+ * Only a reply about this recipient or this message (RCPT TO, the end of DATA) carries its code as
+ * `responseCode`, the field that makes a 5xx a hard bounce. A refused greeting, EHLO, login or MAIL
+ * FROM is about the sender or the relay: suppressing recipients for it would be wrong, so it is a
+ * temporary failure that names the reply.
+ */
 function replyError(reply: Reply, stage: string): SmtpError {
   const response = `${reply.code} ${reply.text.split('\n')[0]}`;
-  return new SmtpError(`${stage} refused: ${response}`, reply.code, response);
+  const aboutRecipient = stage === 'RCPT TO' || stage === 'DATA';
+  return new SmtpError(`${stage} refused: ${response}`, aboutRecipient ? reply.code : undefined, response, aboutRecipient ? undefined : 'EENVELOPE');
 }
 
 /** A line starting with "." gets another one (RFC 5321 4.5.2); MIME bodies here rarely have any. */
