@@ -7,6 +7,9 @@ import { PUBLISHER_TOKEN, SECRET_KEY } from './kilat';
 const ROOT = path.resolve(__dirname, '..', '..');
 export const BUILT_WORKER = path.join(ROOT, 'dist', 'workers', 'index.js');
 export const BUILT_MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+/** The worker entry point as source, run through test/helpers/ts-register.js (no build needed). */
+export const SOURCE_WORKER = path.join(ROOT, 'workers', 'index.ts');
+export const TS_REGISTER = ['-r', path.join(ROOT, 'test', 'helpers', 'ts-register.js')];
 
 export interface ChildService {
   process: ChildProcess;
@@ -43,9 +46,9 @@ export function envFor(config: Config, extra: Record<string, string> = {}): Reco
 }
 
 /** Runs a built entry point (`npm run build` first) as a real child process, capturing its output. */
-export function spawnBuilt(entry: string, env: Record<string, string>, args: string[] = []): ChildService {
+export function spawnBuilt(entry: string, env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): ChildService {
   if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run npm run build (npm run test:faults does)`);
-  const proc = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeArgs, entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   for (const stream of [proc.stdout!, proc.stderr!]) {
