@@ -65,6 +65,7 @@ const schema = z.object({
   CONFIRM_TOKEN_TTL_HOURS: intIn(1, 24 * 30).default(48),
   BATCH_SIZE: intIn(1, 10000).default(500),
   SEND_CONCURRENCY: intIn(1, 1000).default(32),
+  SEND_RATE_PER_SEC: intIn(0, 1_000_000).default(0),
   WORKER_CONCURRENCY: intIn(1, 100).default(4),
   WORKER_PROCESSES: intIn(1, 64).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -137,6 +138,8 @@ export interface Config {
   confirmTokenTtlSeconds: number;
   batchSize: number;
   sendConcurrency: number;
+  /** Messages per second across every worker process together; 0 = no limit. */
+  sendRatePerSec: number;
   workerConcurrency: number;
   workerProcesses: number;
   logLevel: string;
@@ -264,6 +267,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     confirmTokenTtlSeconds: e.CONFIRM_TOKEN_TTL_HOURS * 3600,
     batchSize: e.BATCH_SIZE,
     sendConcurrency: e.SEND_CONCURRENCY,
+    sendRatePerSec: e.SEND_RATE_PER_SEC,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerProcesses: e.WORKER_PROCESSES ?? Math.max(1, os.availableParallelism()),
     logLevel: e.LOG_LEVEL,

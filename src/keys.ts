@@ -32,6 +32,8 @@ export interface Keys {
   alertCurve(alertId: string): string;
   /** Counters and histogram buckets written by every worker process, read by GET /metrics. */
   metrics(): string;
+  /** Token bucket of SEND_RATE_PER_SEC, shared by every worker process. */
+  sendRate(): string;
   /** One feed's state (ETag, Last-Modified, first poll done) and its set of seen GUIDs, tagged {f<hash>}. */
   feedState(feedHash: string): string;
   feedSeen(feedHash: string): string;
@@ -63,6 +65,7 @@ export function createKeys(prefix: string): Keys {
     rateLimit: (name) => `${prefix}:rl:${name}`,
     alertCurve: (alertId) => `${prefix}:{a${alertId}}:curve`,
     metrics: () => `${prefix}:{g}:metrics`,
+    sendRate: () => `${prefix}:{g}:send-rate`,
     feedState: (h) => `${prefix}:{f${h}}:state`,
     feedSeen: (h) => `${prefix}:{f${h}}:seen`,
     feedLock: (h) => `${prefix}:{f${h}}:lock`,

@@ -11,6 +11,7 @@ import { DigestPreferences } from '../src/subscribers/digest-preferences';
 import { loadCatalog } from '../src/i18n';
 import { templatesDir } from '../src/paths';
 import { createBatchSender, RetryableBatchError } from '../src/alerts/send-batch';
+import { createSendRate } from '../src/alerts/send-rate';
 import { createMailer, senderOptions } from '../src/mail/mailer';
 import { createTransportFromConfig } from '../src/mail/create-transport';
 import { createRendererFromConfig } from '../src/mail/create-renderer';
@@ -59,6 +60,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     mailer,
     links: core.links,
     sendConcurrency: config.sendConcurrency,
+    sendRate: config.sendRatePerSec > 0 ? createSendRate({ redis: core.redis, key: core.keys.sendRate(), perSecond: config.sendRatePerSec }) : undefined,
     logger,
     observer: recorder,
     digestAmong: (shard, ids) => digestPrefs.digestAmong(shard, ids),

@@ -7,6 +7,7 @@ import type { Links } from '../subscribers/links';
 import type { Subscriber, SubscriberStore } from '../subscribers/subscriber-store';
 import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
 import { LOCALES } from '../config';
+import type { SendRate } from './send-rate';
 import { toArticle, topicsMatch } from './article';
 
 export interface BatchSenderDeps {
@@ -16,6 +17,8 @@ export interface BatchSenderDeps {
   links: Links;
   /** Messages in flight at once within one batch. */
   sendConcurrency: number;
+  /** The global send rate limit, when SEND_RATE_PER_SEC is set. */
+  sendRate?: SendRate;
   logger: Logger;
   /** Which of these ids (one shard) chose the daily digest instead of alerts; optional. */
   digestAmong?: (shard: number, ids: number[]) => Promise<Set<number>>;
@@ -220,6 +223,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           // Another sender may have taken the last recipient while this one awaited the check.
           if (stoppedBy || next >= recipients.length) return;
           const r = recipients[next++]!;
+          if (deps.sendRate) await deps.sendRate.take();
           const raw = template!.personalise({
             to: r.email,
             slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
