@@ -32,6 +32,12 @@ const schema = z.object({
   PORT: intIn(0, 65535).default(3000),
   PUBLIC_URL: urlString(['http:', 'https:']).optional(),
   REDIS_URL: urlString(['redis:', 'rediss:']).optional(),
+  // host:port,host:port — a Redis Cluster's start-up nodes (REDIS_URL may instead name one node
+  // with ?cluster=true). Credentials and TLS come from REDIS_URL when both are set.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'a comma-separated list of host:port')
+    .optional(),
   KEY_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9_.-]{1,32}$/, 'letters, digits, _ . - only (no braces: they would break hash tags)')
@@ -220,7 +226,8 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     if (value === undefined && production) missing.push(name);
     return value;
   };
-  need('REDIS_URL', e.REDIS_URL);
+  const redisUrl = clusterUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES);
+  need('REDIS_URL', redisUrl);
   need('SMTP_URL', e.SMTP_URL);
   need('PUBLIC_URL', e.PUBLIC_URL);
   const mailFrom = need('MAIL_FROM', e.MAIL_FROM);
@@ -251,7 +258,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     host: e.HOST,
     port,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    redisUrl: e.REDIS_URL,
+    redisUrl,
     keyPrefix: e.KEY_PREFIX,
     smtpUrl: e.SMTP_URL,
     smtpPoolSize: e.SMTP_POOL_SIZE,
@@ -372,6 +379,19 @@ function parseDkim(domain: string | undefined, selector: string | undefined, key
     throw new ConfigError(`Invalid configuration:\n  DKIM_PRIVATE_KEY: ${(err as Error).message}`);
   }
   return { domain: domain!.toLowerCase(), selector: selector!, privateKey: pem };
+}
+
+/**
+ * One URL for Redis whatever its shape, so it travels to forked workers as REDIS_URL: a cluster given
+ * as REDIS_CLUSTER_NODES becomes `redis://<first node>?cluster=true&nodes=<the others>` (user,
+ * password and rediss: taken from REDIS_URL when that is set too).
+ */
+function clusterUrl(redisUrl: string | undefined, nodes: string | undefined): string | undefined {
+  if (!nodes) return redisUrl;
+  const [first, ...rest] = nodes.split(',');
+  const u = new URL(redisUrl ?? 'redis://localhost');
+  const base = `${u.protocol}//${u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : ''}${first}`;
+  return `${base}?cluster=true${rest.length > 0 ? `&nodes=${rest.join(',')}` : ''}`;
 }
 
 /** The raw environment, read in exactly one place. */

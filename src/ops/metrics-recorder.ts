@@ -77,17 +77,22 @@ export class MetricsRecorder {
     this.counts = new Map();
     this.latencySum = 0;
     this.curves = new Map();
+    // One pipeline per hash tag ({g} counters, each alert's {a<id>} curve): on Redis Cluster a
+    // pipeline must stay within one slot.
     const p = this.deps.redis.pipeline();
     const key = this.deps.keys.metrics();
     for (const [field, n] of counts) p.hincrby(key, field, n);
     if (latencySum > 0) p.hincrbyfloat(key, `${METRIC_FIELDS.latency}:sum`, latencySum);
+    const pipelines = [p];
     for (const [alertId, curve] of curves) {
+      const c = this.deps.redis.pipeline();
       const curveKey = this.deps.keys.alertCurve(alertId);
-      for (const [second, n] of curve) p.hincrby(curveKey, String(second), n);
-      p.expire(curveKey, CURVE_TTL_SECONDS);
+      for (const [second, n] of curve) c.hincrby(curveKey, String(second), n);
+      c.expire(curveKey, CURVE_TTL_SECONDS);
+      pipelines.push(c);
     }
     try {
-      await p.exec();
+      await Promise.all(pipelines.map((x) => x.exec()));
     } catch {
       // Redis away: put the counts back so the next flush carries them.
       for (const [f, n] of counts) this.add(f, n);

@@ -46,9 +46,8 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
     registers: [registry],
     async collect() {
       const ids = await deps.redis.lrange(deps.keys.recentAlerts(), 0, (deps.recentAlerts ?? 200) - 1);
-      const p = deps.redis.pipeline();
-      for (const id of ids) p.hget(deps.keys.alert(id), 'state');
-      const states = ((await p.exec()) ?? []).map(([, v]) => v as string | null);
+      // One HGET each rather than a pipeline: every alert has its own hash tag (Cluster slots).
+      const states = await Promise.all(ids.map((id) => deps.redis.hget(deps.keys.alert(id), 'state')));
       this.reset();
       for (const s of ['queued', 'sending', 'paused', 'completed', 'failed', 'cancelled']) this.set({ state: s }, 0);
       for (const s of states) if (s) this.inc({ state: s });
