@@ -2,6 +2,11 @@ import { processEnv } from '../config';
 import { runCli } from './run-cli';
 
 /** `npx kilat …` (bin/kilat.js loads this from dist/). */
+// `kilat subscribers export | head`: a closed pipe ends the command quietly, as other CLIs do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 runCli(process.argv.slice(2), { env: processEnv(), stdout: process.stdout, stderr: process.stderr, isTTY: Boolean(process.stderr.isTTY) }).then(
   (code) => {
     process.exitCode = code;
