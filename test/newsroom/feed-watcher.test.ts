@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { startWorkers } from '../../workers/start-workers';
-import { feedHash } from '../../src/newsroom/feed-watcher';
+import { createFeedWatcher, feedHash } from '../../src/newsroom/feed-watcher';
 import { linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 
 interface Item {
@@ -28,7 +28,7 @@ async function startFeedServer() {
       .join('') +
     `</channel></rss>`;
   const server = http.createServer((req, res) => {
-    const path = req.url ?? '/';
+    const path = (req.url ?? '/').split('?')[0]!;
     const log = (status: number) => requests.push({ path, ifNoneMatch: req.headers['if-none-match'] as string | undefined, status });
     if (path === '/good.xml') {
       const body = rss();
@@ -145,5 +145,27 @@ describe('feed watcher', () => {
     // and the good feed still turns new items into alerts
     feeds.items.push({ guid: 'new-3', title: 'Kabar ketiga', body: 'Isi ketiga.', date: day(5) });
     await waitUntil(async () => (alertsTo().length >= 3 ? true : undefined), 10_000, 'third alert');
+  });
+
+  test('two processes polling the same feed at once: one polls, the other backs off (per-feed lock)', async () => {
+    let calls = 0;
+    const make = () =>
+      createFeedWatcher({
+        redis: k.redis.client,
+        keys: k.api.core.keys,
+        // not one of the service's own feeds, so only these two pollers compete for its lock
+        feeds: [{ url: `${feeds.base}/slow.xml?solo`, locale: 'id', topics: [], breaking: true }],
+        topics: k.config.topics,
+        publish: async () => {
+          calls++;
+          return { alertId: '0', created: false };
+        },
+        logger: pino({ level: 'silent' }),
+        timeoutMs: 200,
+      });
+    const results = await Promise.all([make().pollAll(), make().pollAll()]);
+    const statuses = results.flat().map((r) => r.status).sort();
+    expect(statuses).toEqual(['error', 'locked']);
+    expect(calls).toBe(0);
   });
 });
