@@ -90,6 +90,11 @@ describe('fan-out and batch sending', () => {
     k.smtp.beforeAccept = () => new Promise((r) => setTimeout(r, 150));
     const res = await postJson(`${k.baseUrl}/api/articles`, { title: 'Lambat', body: 'Isi.' }, bearer);
     await waitUntil(async () => (await status(k, res.body.alertId)).state === 'completed', 20_000, 'completion');
+    // The alert completes inside the last batch job; BullMQ records that job as done a moment later.
+    await waitUntil(async () => {
+      const c = await k.api.core.queues.send.getJobCounts('active', 'wait');
+      return c.active === 0 && c.wait === 0;
+    }, 10_000, 'last batch job recorded');
     const jobs = await k.api.core.queues.send.getJobs(['completed', 'failed', 'delayed', 'wait', 'active']);
     expect(jobs.length).toBeGreaterThan(0);
     expect(jobs.map((j) => ({ attemptsMade: j.attemptsMade, failedReason: j.failedReason ?? null }))).toEqual(jobs.map(() => ({ attemptsMade: 1, failedReason: null })));

@@ -33,13 +33,14 @@ progress { width: 8rem; height: 1rem; accent-color: var(--accent); }
 .ok { color: #0b5b21; background: #e8f5ec; border-left: 4px solid #0b5b21; padding: .5rem .75rem; }
 .note { color: var(--muted); font-size: .9rem; }
 .previews { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
-iframe { width: 100%; height: 40rem; border: 1px solid var(--line); background: #fff; }
+iframe { width: 100%; height: 32rem; border: 1px solid var(--line); background: #fff; }
 pre { white-space: pre-wrap; background: #f7f7f7; padding: .75rem; border: 1px solid var(--line); max-height: 20rem; overflow: auto; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--muted); }
 .state { font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: .5rem 0; }
 dt { font-weight: 600; } dd { margin: 0; }
 @media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
+@media (max-width: 40rem) { .wide { display: none; } th, td { padding: .35rem .3rem; } progress { width: 4.5rem; } .progress-text { display: block; font-size: .9rem; } }
 `;
 
 export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number }): string {
@@ -143,12 +144,12 @@ export const percent = (s: AlertStatus) => (s.total > 0 ? Math.min(100, Math.rou
 export function alertsTable(alerts: AlertStatus[]): SafeHtml {
   if (alerts.length === 0) return html`<section><h2>Recent alerts</h2><p>No alerts yet.</p></section>`;
   return html`<section aria-labelledby="recent-h"><h2 id="recent-h">Recent alerts</h2><div class="table-wrap"><table>
-<thead><tr><th scope="col">#</th><th scope="col">Headline</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Created</th></tr></thead>
+<thead><tr><th scope="col" class="wide">#</th><th scope="col">Headline</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col" class="wide">Created</th></tr></thead>
 <tbody>
 ${alerts.map(
-  (a) => html`<tr><td>${a.id}</td><td><a href="/admin/alerts/${a.id}">${a.title}</a></td><td class="state">${a.state}</td>
-<td><progress max="100" value="${percent(a)}" aria-label="Alert ${a.id} progress">${percent(a)}%</progress> ${a.sent} of ${a.total} sent${a.failed ? html`, ${a.failed} failed` : ''}</td>
-<td>${a.createdAt.replace('T', ' ').slice(0, 19)} UTC</td></tr>`,
+  (a) => html`<tr><td class="wide">${a.id}</td><td><a href="/admin/alerts/${a.id}">${a.title}</a></td><td class="state">${a.state}</td>
+<td><progress max="100" value="${percent(a)}" aria-label="Alert ${a.id} progress">${percent(a)}%</progress> <span class="progress-text">${a.sent} of ${a.total} sent${a.failed ? html`, ${a.failed} failed` : ''}</span></td>
+<td class="wide">${a.createdAt.replace('T', ' ').slice(0, 19)} UTC</td></tr>`,
 )}
 </tbody></table></div></section>`;
 }
