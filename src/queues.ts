@@ -63,6 +63,9 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   const feeds = new Queue<TickJob>(QUEUE_NAMES.feeds, { connection, prefix, defaultJobOptions: JOB_OPTIONS.ticks });
   const digest = new Queue<TickJob>(QUEUE_NAMES.digest, { connection, prefix, defaultJobOptions: JOB_OPTIONS.ticks });
   const all = [fanout, send, confirmations, webhooks, feeds, digest] as Queue[];
+  // Connection errors are already logged once by the shared Redis client; without a listener
+  // BullMQ would print each one again for every queue while Redis is away.
+  for (const q of all) q.on('error', () => undefined);
   return {
     fanout,
     send,
@@ -72,8 +75,11 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     digest,
     all: () => all,
     async close() {
-      // Queue.close() leaves the job scheduler that upsertJobScheduler created open; close it too.
-      await Promise.all([feeds, digest].map(async (q) => (await q.jobScheduler).close()));
+      // Queue.close() leaves the job scheduler that upsertJobScheduler created open; close it too
+      // (only where one was created: the getter would create one just to close it).
+      await Promise.all(
+        [feeds, digest].map((q) => (q as unknown as { _jobScheduler?: { close(): Promise<void> } })._jobScheduler?.close()),
+      );
       await Promise.all(all.map((q) => q.close()));
     },
   };
