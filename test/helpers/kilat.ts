@@ -29,9 +29,11 @@ export interface Kilat {
  * The whole service on real parts: its own redis-server, a capturing SMTP server, the API on a free
  * port and (unless `workers: false`) the workers in this process.
  */
-export async function startKilat(opts: { env?: Record<string, string>; workers?: boolean; redisArgs?: string[] } = {}): Promise<Kilat> {
+export async function startKilat(
+  opts: { env?: Record<string, string>; workers?: boolean; redisArgs?: string[]; smtpCloseTimeoutMs?: number } = {},
+): Promise<Kilat> {
   const redis = await startTestRedis(opts.redisArgs);
-  const smtp = await startSmtpCapture();
+  const smtp = await startSmtpCapture({ closeTimeoutMs: opts.smtpCloseTimeoutMs });
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-var-'));
   const port = await freePort();
   const env: Record<string, string> = {

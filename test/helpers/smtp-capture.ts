@@ -38,7 +38,7 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
     disabledCommands: ['STARTTLS'],
     logger: false,
     size: 10 * 1024 * 1024,
-    ...(opts.closeTimeoutMs !== undefined ? { closeTimeout: opts.closeTimeoutMs } : {}),
+    ...(opts.closeTimeoutMs ? { closeTimeout: opts.closeTimeoutMs } : {}),
     onRcptTo(address, _session, callback) {
       const code = capture.rejectRecipient!(address.address);
       if (code) {
