@@ -1,4 +1,5 @@
 import { bearer, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { formSession, postForm } from '../helpers/forms';
 import { seedConfirmed } from '../helpers/seed-subscribers';
 import { BUILT_WORKER, envFor, spawnBuilt, stopChild, type ChildService } from '../helpers/worker-process';
 
@@ -34,6 +35,7 @@ describe('Redis restarted mid-alert (AOF on)', () => {
     const alertId = published.body.alertId;
     await waitUntil(async () => delivered(title).length >= RECIPIENTS * 0.2, 60_000, '20% delivered');
 
+    const session = await formSession(`${k.baseUrl}/`);
     await k.redis.crash();
     const downAt = Date.now();
     // the API notices at once: no hanging requests, a clear 503 with Retry-After
@@ -46,7 +48,7 @@ describe('Redis restarted mid-alert (AOF on)', () => {
     const status = await fetch(`${k.baseUrl}/api/alerts/${alertId}`, { headers: bearer });
     expect(status.status).toBe(503);
     expect((await fetch(`${k.baseUrl}/readyz`)).status).toBe(503);
-    const form = await fetch(`${k.baseUrl}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: 'email=a%40contoh.co.id' });
+    const form = await postForm(`${k.baseUrl}/subscribe`, { email: 'a@contoh.co.id' }, { session, headers: { accept: 'text/html' } });
     expect(form.status).toBe(503);
     expect(await form.text()).toMatch(/<h1>/);
     expect(Date.now() - downAt).toBeLessThan(5000);

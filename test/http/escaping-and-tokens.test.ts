@@ -1,4 +1,5 @@
 import { TokenSigner } from '../../src/subscribers/tokens';
+import { postForm } from '../helpers/forms';
 import { bearer, linkIn, postJson, SECRET_KEY, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 import { storedAddresses } from '../helpers/stored-subscribers';
 
@@ -46,11 +47,7 @@ describe('HTML and script in every field are shown as text, never run', () => {
 
   test('the sign-up page shows a hostile address back escaped, and ignores a hostile lang', async () => {
     const evil = '"><script>alert(1)</script>';
-    const res = await fetch(`${k.baseUrl}/subscribe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email: evil }).toString(),
-    });
+    const res = await postForm(`${k.baseUrl}/subscribe`, { email: evil }, { pageUrl: `${k.baseUrl}/` });
     expect(res.status).toBe(400);
     const page = await res.text();
     expect(page).not.toContain('<script>alert(1)');

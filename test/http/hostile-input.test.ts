@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { TokenSigner } from '../../src/subscribers/tokens';
 import { PUBLISHER_TOKEN, SECRET_KEY, startKilat, type Kilat } from '../helpers/kilat';
 import { redisFingerprint } from '../helpers/redis-fingerprint';
+import { formSession, type FormSession } from '../helpers/forms';
 
 /**
  * The hostile-input battery: every row is a request a careless or malicious client could send. Each
@@ -17,6 +18,11 @@ interface Case {
   status: number;
   /** The error code expected in the JSON body (API routes). */
   code?: string;
+  /**
+   * For the HTML forms: what CSRF material goes along. 'valid' is what a browser that loaded the
+   * page sends, so the row tests what lies behind the CSRF check; the others are forgeries.
+   */
+  csrf?: 'valid' | 'field-only' | 'cookie-only' | 'mismatch' | 'tampered';
 }
 
 const AUTH = { authorization: `Bearer ${PUBLISHER_TOKEN}` };
@@ -183,7 +189,7 @@ const cases: Case[] = [];
 for (const [name, email] of BAD_ADDRESSES) {
   cases.push({ name: `sign-up JSON, address: ${name}`, method: 'POST', path: '/api/subscriptions', headers: JSON_CT, body: json({ email }), status: 400, code: 'validation_failed' });
   if (typeof email === 'string') {
-    cases.push({ name: `sign-up form, address: ${name}`, method: 'POST', path: '/subscribe', headers: FORM_CT, body: new URLSearchParams({ email }).toString(), status: 400 });
+    cases.push({ name: `sign-up form, address: ${name}`, method: 'POST', path: '/subscribe', headers: FORM_CT, body: new URLSearchParams({ email }).toString(), status: 400, csrf: 'valid' });
   }
 }
 for (const [name, body] of BAD_SIGNUPS) {
@@ -274,14 +280,31 @@ for (const [method, path] of [
 
 // ---- the HTML form ---------------------------------------------------------------------------
 cases.push(
-  { name: 'sign-up form, no body', method: 'POST', path: '/subscribe', headers: FORM_CT, status: 400 },
-  { name: 'sign-up form sent as JSON', method: 'POST', path: '/subscribe', headers: JSON_CT, body: json({ email: 'a@contoh.co.id' }), status: 400 },
-  { name: 'sign-up form, unknown topic', method: 'POST', path: '/subscribe', headers: FORM_CT, body: 'email=a%40contoh.co.id&topics=gosip', status: 400 },
-  { name: 'sign-up form, 60 fields', method: 'POST', path: '/subscribe', headers: FORM_CT, body: Array.from({ length: 60 }, (_, i) => `f${i}=1`).join('&'), status: 413 },
-  { name: 'sign-up form, 20 KB body', method: 'POST', path: '/subscribe', headers: FORM_CT, body: `email=${'a'.repeat(20_000)}`, status: 413 },
-  { name: 'sign-up form, email array', method: 'POST', path: '/subscribe', headers: FORM_CT, body: 'email=a%40contoh.co.id&email=b%40contoh.co.id', status: 400 },
-  { name: 'sign-up form, bad address with extra fields', method: 'POST', path: '/subscribe', headers: FORM_CT, body: 'email=a%40contoh&status=confirmed&id=1', status: 400 },
+  { name: 'sign-up form, no body', method: 'POST', path: '/subscribe', headers: FORM_CT, status: 400, csrf: 'valid' },
+  { name: 'sign-up form, unknown topic', method: 'POST', path: '/subscribe', headers: FORM_CT, body: 'email=a%40contoh.co.id&topics=gosip', status: 400, csrf: 'valid' },
+  { name: 'sign-up form, 60 fields', method: 'POST', path: '/subscribe', headers: FORM_CT, body: Array.from({ length: 60 }, (_, i) => `f${i}=1`).join('&'), status: 413, csrf: 'valid' },
+  { name: 'sign-up form, 20 KB body', method: 'POST', path: '/subscribe', headers: FORM_CT, body: `email=${'a'.repeat(20_000)}`, status: 413, csrf: 'valid' },
+  { name: 'sign-up form, email array', method: 'POST', path: '/subscribe', headers: FORM_CT, body: 'email=a%40contoh.co.id&email=b%40contoh.co.id', status: 400, csrf: 'valid' },
+  { name: 'sign-up form, bad address with extra fields', method: 'POST', path: '/subscribe', headers: FORM_CT, body: 'email=a%40contoh&status=confirmed&id=1', status: 400, csrf: 'valid' },
 );
+
+// ---- cross-site form posts: a valid sign-up or preference change without the page's CSRF pair ----
+const FORGED: [string, Case['csrf']][] = [
+  ['no CSRF token or cookie', undefined],
+  ['CSRF field without its cookie', 'field-only'],
+  ['CSRF cookie without the field', 'cookie-only'],
+  ['CSRF field from another browser', 'mismatch'],
+  ['CSRF pair edited', 'tampered'],
+];
+for (const [name, csrf] of FORGED) {
+  cases.push(
+    { name: `sign-up form, ${name}`, method: 'POST', path: '/subscribe', headers: FORM_CT, body: 'email=korban%40contoh.co.id', status: 403, csrf },
+    { name: `sign-up form sent as JSON, ${name}`, method: 'POST', path: '/subscribe', headers: JSON_CT, body: json({ email: 'korban@contoh.co.id' }), status: 403, csrf },
+    { name: `preferences pause, ${name}`, method: 'POST', path: () => `/preferences?token=${tok.preferences()}`, headers: FORM_CT, body: 'action=pause', status: 403, csrf },
+    { name: `preferences delete, ${name}`, method: 'POST', path: () => `/preferences?token=${tok.preferences()}`, headers: FORM_CT, body: 'action=delete&confirm=yes', status: 403, csrf },
+    { name: `preferences save, ${name}`, method: 'POST', path: () => `/preferences?token=${tok.preferences()}`, headers: FORM_CT, body: 'locale=en&topics=dunia', status: 403, csrf },
+  );
+}
 
 // ---- signed links: tampered, wrong purpose, expired, forged, replayed --------------------------
 // Filled in beforeAll: ids of a confirmed and a pending subscriber.
@@ -328,6 +351,7 @@ for (const [name, make] of BAD_TOKENS) {
       headers: method === 'POST' ? FORM_CT : undefined,
       body: method === 'POST' ? (route === '/preferences' ? 'locale=en&topics=politik' : 'List-Unsubscribe=One-Click') : undefined,
       status: 400,
+      csrf: route === '/preferences' && method === 'POST' ? 'valid' : undefined,
     });
   }
 }
@@ -336,13 +360,15 @@ cases.push(
   { name: 'confirm, token given twice', method: 'GET', path: () => `/confirm?token=${tok.confirmStale()}&token=${tok.confirmStale()}`, status: 400 },
   { name: 'unsubscribe, token given twice', method: 'POST', path: () => `/unsubscribe?token=${tok.unsubscribe()}&token=x`, headers: FORM_CT, body: 'List-Unsubscribe=One-Click', status: 400 },
   { name: 'unsubscribe, token as object', method: 'POST', path: () => `/unsubscribe?token[a]=${tok.unsubscribe()}`, headers: FORM_CT, body: 'List-Unsubscribe=One-Click', status: 400 },
-  { name: 'preferences, token given twice', method: 'POST', path: () => `/preferences?token=${tok.preferences()}&token=${tok.preferences()}`, headers: FORM_CT, body: 'locale=en', status: 400 },
+  { name: 'preferences, token given twice', method: 'POST', path: () => `/preferences?token=${tok.preferences()}&token=${tok.preferences()}`, headers: FORM_CT, body: 'locale=en', status: 400, csrf: 'valid' },
 );
 
 describe('hostile and broken input, every endpoint', () => {
   let k: Kilat;
   let before: string;
   let mailBefore: number;
+  let session: FormSession;
+  let otherSession: FormSession;
   beforeAll(async () => {
     // No workers: nothing may even be queued, and Redis must stay byte-for-byte the same.
     k = await startKilat({ workers: false });
@@ -352,6 +378,8 @@ describe('hostile and broken input, every endpoint', () => {
     const b = await subs.signup({ email: 'menunggu@contoh.co.id', locale: 'id', topics: [] });
     ids.confirmed = a.id;
     ids.pending = b.id;
+    session = await formSession(`${k.baseUrl}/`);
+    otherSession = await formSession(`${k.baseUrl}/`);
     before = await redisFingerprint(k.redis.client);
     mailBefore = k.smtp.messages.length;
   });
@@ -365,8 +393,31 @@ describe('hostile and broken input, every endpoint', () => {
 
   test.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const path = typeof c.path === 'function' ? c.path() : c.path;
-    const body = typeof c.body === 'function' ? c.body() : c.body;
-    const res = await fetch(`${k.baseUrl}${path}`, { method: c.method, headers: c.headers, body });
+    let body = typeof c.body === 'function' ? c.body() : c.body;
+    const headers = { ...c.headers };
+    const field = (t: string) => `${body ? `${body}&` : ''}_csrf=${encodeURIComponent(t)}`;
+    const edit = (t: string) => t.slice(0, 10) + (t[10] === 'a' ? 'b' : 'a') + t.slice(11);
+    switch (c.csrf) {
+      case 'valid':
+        headers.cookie = session.cookie;
+        if (typeof body !== 'object') body = field(session.token);
+        break;
+      case 'field-only':
+        body = field(session.token);
+        break;
+      case 'cookie-only':
+        headers.cookie = session.cookie;
+        break;
+      case 'mismatch':
+        headers.cookie = session.cookie;
+        body = field(otherSession.token);
+        break;
+      case 'tampered':
+        headers.cookie = session.cookie.replace(session.token, edit(session.token));
+        body = field(edit(session.token));
+        break;
+    }
+    const res = await fetch(`${k.baseUrl}${path}`, { method: c.method, headers, body });
     const text = await res.text();
     expect({ status: res.status, text: text.slice(0, 300) }).toEqual({ status: c.status, text: expect.any(String) });
     // fetch resolves dot segments as a browser would; what the server saw decides the format

@@ -1,10 +1,8 @@
+import { postForm } from '../helpers/forms';
 import { linkIn, startKilat, type Kilat } from '../helpers/kilat';
 
-const form = (body: Record<string, string | string[]>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(body)) for (const x of [v].flat()) p.append(k, x);
-  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: p.toString() };
-};
+// As a browser sends it: after loading the sign-up page, with its CSRF cookie and field.
+const signup = (baseUrl: string, body: Record<string, string | string[]>) => postForm(`${baseUrl}/subscribe`, body, { pageUrl: `${baseUrl}/` });
 
 describe('browser pages', () => {
   let k: Kilat;
@@ -27,7 +25,7 @@ describe('browser pages', () => {
   });
 
   test('the form signs up with language and topics, then says check your inbox; the email confirms', async () => {
-    const res = await fetch(`${k.baseUrl}/subscribe`, form({ email: 'rina@contoh.co.id', locale: 'en', topics: ['dunia', 'ekonomi'] }));
+    const res = await signup(k.baseUrl, { email: 'rina@contoh.co.id', locale: 'en', topics: ['dunia', 'ekonomi'] });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Check your inbox');
     const [mail] = await k.smtp.waitFor(1);
@@ -40,7 +38,7 @@ describe('browser pages', () => {
   });
 
   test('a bad address re-shows the form with the error and what was typed, escaped', async () => {
-    const res = await fetch(`${k.baseUrl}/subscribe`, form({ email: '"><script>x</script>', locale: 'id' }));
+    const res = await signup(k.baseUrl, { email: '"><script>x</script>', locale: 'id' });
     expect(res.status).toBe(400);
     const page = await res.text();
     expect(page).toContain('role="alert"');

@@ -1,3 +1,4 @@
+import { postForm } from '../helpers/forms';
 import { linkIn, postJson, startKilat, type Kilat } from '../helpers/kilat';
 import { oneClick, publish, subscribeConfirmed, waitForAlert } from '../helpers/lifecycle';
 import { createKeys } from '../../src/keys';
@@ -16,11 +17,8 @@ describe('preferences page: language, topics, pause, export and delete', () => {
     await k.stop();
   });
 
-  const form = (url: string, fields: Record<string, string | string[]>) => {
-    const body = new URLSearchParams();
-    for (const [name, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(name, x);
-    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
-  };
+  // As a browser sends it: after loading the preferences page, with its CSRF cookie and field.
+  const form = (url: string, fields: Record<string, string | string[]>) => postForm(url, fields);
   /** Publishes and returns who received it. */
   async function recipientsOf(fields: Record<string, unknown> = {}) {
     const before = k.smtp.messages.length;

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { ConfigError, parseConfig } from '../../src/config';
 import { startApi, type ApiServer } from '../../src/server';
+import { postForm } from '../helpers/forms';
 import { postJson, startKilat, type Kilat } from '../helpers/kilat';
 import { storedAddresses } from '../helpers/stored-subscribers';
 
@@ -23,11 +24,7 @@ describe('abuse limits on sign-up (per IP per hour, per address per day), shared
   const signupJson = (base: string, email: string, ip?: string) =>
     postJson(`${base}/api/subscriptions`, { email }, ip ? { 'x-forwarded-for': ip } : {});
   const signupForm = (email: string, ip: string) =>
-    fetch(`${k.baseUrl}/subscribe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, accept: 'text/html' },
-      body: new URLSearchParams({ email }).toString(),
-    });
+    postForm(`${k.baseUrl}/subscribe`, { email }, { pageUrl: `${k.baseUrl}/`, headers: { 'x-forwarded-for': ip, accept: 'text/html' } });
 
   test('one IP gets SIGNUP_LIMIT_PER_IP attempts an hour across both API processes, then 429 with Retry-After', async () => {
     const ip = '203.0.113.7';

@@ -9,6 +9,7 @@ import type { AppDeps } from '../app';
 import { deleteConfirmForm, layout, messageBody, preferencesForm, signupForm, unsubscribeForm } from '../pages/pages';
 import type { SafeHtml } from '../pages/html';
 import { FREQUENCIES, type Frequency } from '../../subscribers/digest-preferences';
+import { createCsrf } from '../csrf';
 
 const FORM_LIMIT = '16kb';
 
@@ -18,8 +19,15 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 });
 
+  const csrf = createCsrf({ secretKey: config.secretKey, secure: config.publicUrl.startsWith('https:') });
+  router.use(csrf.cookies);
+
+  // Every page with a form carries the CSRF field (and sets its cookie).
   const page = (res: Response, status: number, locale: Locale, title: string, body: SafeHtml, switchHref?: string) =>
-    res.status(status).type('html').send(layout({ locale, strings: catalog[locale], siteName: config.siteName, title, body, switchHref }));
+    res
+      .status(status)
+      .type('html')
+      .send(csrf.addToForms(res.req, res, layout({ locale, strings: catalog[locale], siteName: config.siteName, title, body, switchHref })));
 
   /**
    * A link that cannot be used: a page saying why in the reader's language, or `{error}` JSON for a
@@ -56,6 +64,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   });
 
   router.post('/subscribe', form, requireRedis, async (req, res) => {
+    csrf.verify(req);
     await deps.signupLimits?.consumeIp(req.ip ?? '');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const locale: Locale = isLocale(body.locale) ? body.locale : config.defaultLocale;
@@ -133,6 +142,10 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   router.post('/preferences', form, requireRedis, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const token = req.query.token;
+    // A link that cannot be used says so (400) before the form's CSRF token is looked at.
+    const link = await deps.subscriptions.lookup(token, 'preferences');
+    if (!link.ok) return linkFailure(req, res, link.code);
+    csrf.verify(req);
     const action = typeof body.action === 'string' ? body.action : 'save';
     switch (action) {
       case 'pause':
