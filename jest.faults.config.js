@@ -8,4 +8,7 @@ module.exports = {
   testTimeout: 240_000,
   // The suites kill and restart processes and measure recovery times: one at a time.
   maxWorkers: 1,
+  // These suites kill processes on purpose; a handle a crash leaves behind must not keep CI waiting
+  // after every test has finished (each suite still stops what it started).
+  forceExit: true,
 };

@@ -49,6 +49,13 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
     SmtpConnection.open(connOpts).then(waiter.resolve, (err: Error) => {
       open--;
       waiter.reject(err);
+      // The slot is free again: a send queued behind this one gets its own try (and its own error
+      // while the server is down) instead of waiting for a release that will never come.
+      const next = waiters.shift();
+      if (next) {
+        if (closed) next.reject(new SmtpError('SMTP pool closed', undefined, undefined, 'ECONNECTION'));
+        else openFor(next);
+      }
     });
   };
 
