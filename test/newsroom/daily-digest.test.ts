@@ -1,3 +1,4 @@
+import { postForm } from '../helpers/forms';
 import { bearer, linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 
 describe('daily digest option', () => {
@@ -9,11 +10,8 @@ describe('daily digest option', () => {
     await k.stop();
   });
 
-  const form = (url: string, body: Record<string, string | string[]>) => {
-    const p = new URLSearchParams();
-    for (const [key, v] of Object.entries(body)) for (const x of [v].flat()) p.append(key, x);
-    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: p.toString() });
-  };
+  // As a browser sends it: after loading the page, with its CSRF cookie and field.
+  const form = (url: string, body: Record<string, string | string[]>) => postForm(url, body);
   const nonConfirmation = (email: string) => k.smtp.to(email).filter((m) => !/Konfirmasi|Confirm/.test(m.parsed.subject ?? ''));
 
   test('digest readers get no alerts, then one digest with every story of the day (breaking or not), once', async () => {
