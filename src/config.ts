@@ -74,6 +74,7 @@ const schema = z.object({
   SEND_RATE_PER_SEC: intIn(0, 1_000_000).default(0),
   WORKER_CONCURRENCY: intIn(1, 100).default(4),
   WORKER_PROCESSES: intIn(1, 64).optional(),
+  WORKER_HEAP_MB: intIn(0, 65536).default(160),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VAR_DIR: z.string().min(1).optional(),
   TRUST_PROXY: bool.default(false),
@@ -148,6 +149,8 @@ export interface Config {
   sendRatePerSec: number;
   workerConcurrency: number;
   workerProcesses: number;
+  /** V8 old-space limit of each forked worker process in MB (0 = V8's own default). */
+  workerHeapMb: number;
   logLevel: string;
   varDir: string;
   trustProxy: boolean;
@@ -277,6 +280,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     sendRatePerSec: e.SEND_RATE_PER_SEC,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerProcesses: e.WORKER_PROCESSES ?? Math.max(1, os.availableParallelism()),
+    workerHeapMb: e.WORKER_HEAP_MB,
     logLevel: e.LOG_LEVEL,
     varDir,
     trustProxy: e.TRUST_PROXY,

@@ -196,6 +196,8 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   }
 
   await sender.warmUp().catch((err: Error) => logger.warn({ err: err.message }, 'warm-up render failed'));
+  // Connections the SMTP server later closes for idleness are simply reopened on demand.
+  void transport.warm?.().catch(() => undefined);
   logger.info({ transport: transport.kind, concurrency: config.workerConcurrency }, 'worker started');
   return {
     async close() {

@@ -12,6 +12,8 @@ export interface SmtpPoolOptions {
 
 export interface SmtpPool {
   send(from: string, to: string, raw: string): Promise<void>;
+  /** Opens up to `n` connections now, so the first message of the next alert does not wait for a handshake. */
+  warm(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,21 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
       } finally {
         release(c);
       }
+    },
+    async warm(n) {
+      const opening: Promise<void>[] = [];
+      while (open < Math.min(n, opts.size)) {
+        open++;
+        opening.push(
+          SmtpConnection.open(connOpts).then(
+            (c) => release(c),
+            () => {
+              open--;
+            },
+          ),
+        );
+      }
+      await Promise.all(opening);
     },
     async close() {
       closed = true;

@@ -13,6 +13,8 @@ export interface RawMessage {
 export interface MailTransport {
   readonly kind: 'smtp' | 'outbox';
   send(message: RawMessage): Promise<void>;
+  /** Gets ready to send (opens connections ahead of the first message); failures are ignored. */
+  warm?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
   return {
     kind: 'smtp',
     send: (message) => pool.send(message.from, message.to, message.raw),
+    warm: () => pool.warm(Math.min(2, opts.poolSize)),
     close: () => pool.close(),
   };
 }
