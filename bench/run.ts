@@ -459,7 +459,7 @@ function writeResults(r: Result): void {
     path.join(dir, 'latest.svg'),
     deliverySvg({
       title: `Kilat: ${r.subscribers.toLocaleString('en')} recipients, ${r.messagesPerSecond.toLocaleString('en')} msg/s (${Math.round(r.ratio * 100)}% of the wire limit)`,
-      subtitle: `${r.machine.cpus} cores, ${r.settings.workerProcesses} worker processes, default settings; first message ${r.firstMessageMs} ms, all in ${(r.totalMs / 1000).toFixed(1)} s; ${r.date.slice(0, 10)}`,
+      subtitle: `${r.machine.cpus} cores (load average ${r.machine.loadAverageAtStart[0]} at start), ${r.settings.workerProcesses} worker processes, default settings; first message ${r.firstMessageMs} ms, all in ${(r.totalMs / 1000).toFixed(1)} s; ${r.date.slice(0, 10)}`,
       curve: r.curve,
       subscribers: r.subscribers,
       wireLimitPerSecond: r.wireLimitPerSecond,
