@@ -46,18 +46,22 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
   let open = 0;
   let closed = false;
 
+  // A connection attempt failed, so its slot is free again: a send queued behind it gets its own try
+  // (and its own error while the server is down) instead of waiting for a release that never comes.
+  const slotFreed = () => {
+    open--;
+    const next = waiters.shift();
+    if (next) {
+      if (closed) next.reject(new SmtpError('SMTP pool closed', undefined, undefined, 'ECONNECTION'));
+      else openFor(next);
+    }
+  };
+
   const openFor = (waiter: { resolve: (c: SmtpConnection) => void; reject: (e: Error) => void }) => {
     open++;
     SmtpConnection.open(connOpts).then(waiter.resolve, (err: Error) => {
-      open--;
       waiter.reject(err);
-      // The slot is free again: a send queued behind this one gets its own try (and its own error
-      // while the server is down) instead of waiting for a release that will never come.
-      const next = waiters.shift();
-      if (next) {
-        if (closed) next.reject(new SmtpError('SMTP pool closed', undefined, undefined, 'ECONNECTION'));
-        else openFor(next);
-      }
+      slotFreed();
     });
   };
 
@@ -105,9 +109,7 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
         opening.push(
           SmtpConnection.open(connOpts).then(
             (c) => release(c),
-            () => {
-              open--;
-            },
+            () => slotFreed(),
           ),
         );
       }
