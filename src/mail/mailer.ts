@@ -67,38 +67,26 @@ export function createMailer(deps: MailerDeps): Mailer {
     ...(deps.listUnsubscribeMailto ? [`<mailto:${deps.listUnsubscribeMailto}?subject=unsubscribe>`] : []),
     `<${SLOTS.unsubscribeUrl}>`,
   ].join(', ');
+  const prepareListEmail = (rendered: RenderedEmail) =>
+    MessageTemplate.build({
+      from: deps.mailFrom,
+      replyTo: deps.replyTo,
+      messageIdDomain: domain,
+      rendered,
+      slotNames: SLOT_NAMES,
+      headers: {
+        ...(deps.listId ? { 'List-Id': listIdHeader(deps.listId) } : {}),
+        'List-Unsubscribe': unsubscribeTargets,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+    });
   return {
     transport: deps.transport,
     renderer: deps.renderer,
     async prepareAlert(article, locale) {
-      const rendered = await deps.renderer.renderAlert(article, locale);
-      return MessageTemplate.build({
-        from: deps.mailFrom,
-        replyTo: deps.replyTo,
-        messageIdDomain: domain,
-        rendered,
-        slotNames: SLOT_NAMES,
-        headers: {
-          ...(deps.listId ? { 'List-Id': listIdHeader(deps.listId) } : {}),
-          'List-Unsubscribe': unsubscribeTargets,
-          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-        },
-      });
+      return prepareListEmail(await deps.renderer.renderAlert(article, locale));
     },
-    prepareListEmail(rendered) {
-      return MessageTemplate.build({
-        from: deps.mailFrom,
-        replyTo: deps.replyTo,
-        messageIdDomain: domain,
-        rendered,
-        slotNames: SLOT_NAMES,
-        headers: {
-          ...(deps.listId ? { 'List-Id': listIdHeader(deps.listId) } : {}),
-          'List-Unsubscribe': unsubscribeTargets,
-          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-        },
-      });
-    },
+    prepareListEmail,
     prepareConfirmation(locale) {
       let template = confirmations.get(locale);
       if (!template) {
