@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../src/dev/embedded-redis';
+import { connectWhenReady, freePort } from '../src/dev/embedded-redis';
 
 /** Every process the benchmark starts, so that one call stops them all whatever happened. */
 export class ProcessGroup {
@@ -73,18 +73,8 @@ export async function startRedis(group: ProcessGroup, dir: string): Promise<Benc
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: () => 100 });
   client.on('error', () => undefined);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await client.connect();
-      await client.ping();
-      return { url, client };
-    } catch {
-      client.disconnect();
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error('redis-server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  await connectWhenReady(client, child);
+  return { url, client };
 }
 
 export interface SinkSample {

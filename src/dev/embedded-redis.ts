@@ -37,6 +37,26 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * Connects `client` (made with lazyConnect) once the redis-server `child` answers, polling every
+ * 50 ms. DBSIZE rather than PING: it answers only once an AOF replay has finished loading.
+ */
+export async function connectWhenReady(client: Redis, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.connect();
+      await client.dbsize();
+      return;
+    } catch {
+      client.disconnect();
+      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /** Starts `redis-server` from PATH (or reuses one another process started) with data under `dir`. */
 export async function startEmbeddedRedis(dir: string, logger: Logger): Promise<EmbeddedRedis> {
   fs.mkdirSync(dir, { recursive: true });
@@ -58,13 +78,12 @@ export async function startEmbeddedRedis(dir: string, logger: Logger): Promise<E
     ),
   );
   const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await Promise.race([answers(url), spawnError]);
-    if (up) break;
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('redis-server did not answer within 10 s');
-    await new Promise((r) => setTimeout(r, 50));
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await Promise.race([connectWhenReady(probe, child), spawnError]);
+  } finally {
+    probe.disconnect();
   }
   fs.writeFileSync(portFile, String(port));
   logger.info({ port, dir }, 'REDIS_URL is not set: started a local redis-server (AOF on)');

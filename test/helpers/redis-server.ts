@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/dev/embedded-redis';
+import { connectWhenReady, freePort } from '../../src/dev/embedded-redis';
 
 export interface TestRedis {
   url: string;
@@ -28,18 +28,7 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, retryStrategy: () => 100, maxRetriesPerRequest: 3 });
   client.on('error', () => undefined);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await client.connect();
-      await client.ping();
-      break;
-    } catch {
-      client.disconnect();
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error('test redis-server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  await connectWhenReady(client, proc);
   const kill = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       await new Promise<void>((resolve) => {
@@ -62,20 +51,7 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
       proc = spawn('redis-server', args, { stdio: 'ignore' });
       const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       probe.on('error', () => undefined);
-      const until = Date.now() + 10_000;
-      for (;;) {
-        try {
-          await probe.connect();
-          // LOADING while the AOF replays: wait until it answers for real
-          await probe.dbsize();
-          break;
-        } catch {
-          probe.disconnect();
-          if (proc.exitCode !== null || Date.now() > until) throw new Error('test redis-server did not restart');
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-      probe.disconnect();
+      await connectWhenReady(probe, proc).finally(() => probe.disconnect());
     },
     async stop() {
       client.disconnect();
