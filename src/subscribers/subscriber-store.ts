@@ -77,6 +77,11 @@ local function parse(v)
   local st, l, c, cf, n, t, e = string.match(v, '^(.)([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
   return { st = st, l = l, c = c, cf = cf, n = n, t = t, e = e }
 end
+-- The parsed record at seq, or nil when there is none.
+local function rload(P, seq)
+  local v = rget(P, seq)
+  return v and parse(v)
+end
 local function pack(r)
   return r.st .. r.l .. '|' .. r.c .. '|' .. r.cf .. '|' .. r.n .. '|' .. r.t .. '|' .. r.e
 end
@@ -107,9 +112,8 @@ if not id then
   return { id, 'created' }
 end
 local seq = (tonumber(id) - tonumber(ARGV[6])) / tonumber(ARGV[7])
-local v = rget(P, seq)
-if v then
-  local r = parse(v)
+local r = rload(P, seq)
+if r then
   if r.st == 'c' then return { id, 'confirmed' } end
   if r.st == 'p' then
     r.l, r.t = ARGV[2], ARGV[3]
@@ -127,9 +131,8 @@ return { id, 'resubscribe' }
     // KEYS: record bucket, overflow bucket, shard prefix. ARGV: nonce, now36, seq
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[3])
-local v = rget(P, seq)
-if not v then return 'not_found' end
-local r = parse(v)
+local r = rload(P, seq)
+if not r then return 'not_found' end
 if r.st == 'c' then return 'already_confirmed' end
 if r.st ~= 'p' or r.n ~= ARGV[1] then return 'stale' end
 r.st, r.cf = 'c', ARGV[2]
@@ -144,9 +147,8 @@ return 'confirmed'
     // Returns the previous status code. Leaving 'confirmed' removes it from fan-out.
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[2])
-local v = rget(P, seq)
-if not v then return 'not_found' end
-local r = parse(v)
+local r = rload(P, seq)
+if not r then return 'not_found' end
 if r.st == ARGV[1] then return 'unchanged' end
 local previous = r.st
 active(P, r.l, seq, 0)
@@ -160,9 +162,8 @@ return previous
     // KEYS: record bucket, overflow bucket, shard prefix. ARGV: locale, topics, seq
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[3])
-local v = rget(P, seq)
-if not v then return 'not_found' end
-local r = parse(v)
+local r = rload(P, seq)
+if not r then return 'not_found' end
 local old = r.l
 r.l, r.t = ARGV[1], ARGV[2]
 rput(P, seq, pack(r))
@@ -200,8 +201,7 @@ for i = 5, #ARGV, 4 do
     outcome = 'created'
   else
     local seq = (tonumber(id) - shard) / shards
-    local v = rget(P, seq)
-    local r = v and parse(v)
+    local r = rload(P, seq)
     if r and r.st == 'p' and mode == 'confirmed' then
       r.st, r.cf = 'c', now
       rput(P, seq, pack(r))
@@ -225,9 +225,8 @@ return out
     // back into fan-out. Returns 'resumed', 'not_found' or the status code it had.
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[1])
-local v = rget(P, seq)
-if not v then return 'not_found' end
-local r = parse(v)
+local r = rload(P, seq)
+if not r then return 'not_found' end
 if r.st ~= 'z' then return r.st end
 r.st = 'c'
 rput(P, seq, pack(r))
@@ -242,9 +241,8 @@ return 'resumed'
     // count; with a hash, leaves only that keyed hash of the address behind, in the suppression set.
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[1])
-local v = rget(P, seq)
-if not v then return 0 end
-local r = parse(v)
+local r = rload(P, seq)
+if not r then return 0 end
 local ek = ekey(P, r.e)
 if redis.call('HGET', ek, r.e) == ARGV[2] then redis.call('HDEL', ek, r.e) end
 active(P, r.l, seq, 0)
@@ -265,9 +263,8 @@ for i = 4, #ARGV do
   local n = redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
   if n >= tonumber(ARGV[1]) then
     local seq = (tonumber(ARGV[i]) - shard) / shards
-    local v = rget(P, seq)
-    if v then
-      local r = parse(v)
+    local r = rload(P, seq)
+    if r then
       active(P, r.l, seq, 0)
       if r.st == 'c' or r.st == 'z' or r.st == 'p' then
         r.st = 'b'
