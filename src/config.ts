@@ -42,11 +42,24 @@ const schema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9_.-]{1,32}$/, 'letters, digits, _ . - only (no braces: they would break hash tags)')
     .default('kilat'),
-  SMTP_URL: urlString(['smtp:', 'smtps:']).optional(),
+  // Parsed by parseSmtp below, which explains a URL that does not parse without echoing it.
+  SMTP_URL: z.string().min(1).optional(),
   SMTP_POOL_SIZE: intIn(1, 100).default(8),
   // A server that stops answering mid-message must not hold a sender forever: after this much
   // silence the message counts as a temporary failure and is retried.
   SMTP_TIMEOUT_MS: intIn(1000, 600_000).default(30_000),
+  // smtp:// only: require (default with credentials or port 587), opportunistic (default otherwise), none.
+  SMTP_TLS: z.enum(['require', 'opportunistic', 'none']).optional(),
+  SMTP_TLS_CA: z.string().min(1).optional(),
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+  SMTP_EHLO_NAME: z
+    .string()
+    .regex(/^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])$/, 'a host name such as mail.news.example.com, or an address literal such as [203.0.113.10]')
+    .optional(),
+  SMTP_MAX_MESSAGES_PER_CONNECTION: intIn(1, 1_000_000).default(100),
+  SMTP_OAUTH2_TOKEN: z.string().min(1).optional(),
+  // First retry delay of a batch with temporary failures; it doubles each attempt (8 attempts).
+  SEND_RETRY_BASE_MS: intIn(10, 600_000).default(2000),
   MAIL_FROM: z.string().min(3).optional(),
   PUBLISHER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -131,9 +144,13 @@ export interface Config {
   redisUrl: string | undefined;
   keyPrefix: string;
   smtpUrl: string | undefined;
+  /** SMTP_URL and the SMTP_* settings, parsed and checked; undefined without SMTP_URL (dev outbox). */
+  smtp: SmtpSettings | undefined;
   smtpPoolSize: number;
   /** Socket inactivity timeout for SMTP, in ms. */
   smtpTimeoutMs: number;
+  /** First retry delay of a batch (ms); doubles per attempt. */
+  sendRetryBaseMs: number;
   mailFrom: string;
   publisherToken: string;
   secretKey: string;
@@ -176,6 +193,25 @@ export interface Config {
   dkim: DkimConfig | undefined;
   /** Seconds after which an article is too old to alert about; 0 = no limit. */
   alertMaxAgeSeconds: number;
+}
+
+/** How to reach the SMTP relay. */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** implicit for smtps://; otherwise SMTP_TLS or its default. */
+  tls: 'implicit' | 'require' | 'opportunistic' | 'none';
+  user?: string;
+  pass?: string;
+  /** XOAUTH2 bearer token (SMTP_OAUTH2_TOKEN), used with the user name from SMTP_URL. */
+  oauth2Token?: string;
+  ehloName: string;
+  rejectUnauthorized: boolean;
+  /** PEM text of SMTP_TLS_CA. */
+  ca?: string;
+  maxMessagesPerConnection: number;
+  /** What start-up must say loudly (certificate checks off, cleartext credentials). */
+  warnings: string[];
 }
 
 /** One newsroom feed the watcher polls. */
@@ -264,8 +300,10 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     redisUrl,
     keyPrefix: e.KEY_PREFIX,
     smtpUrl: e.SMTP_URL,
+    smtp: e.SMTP_URL ? parseSmtp(e, domainOf(mailFromValue)) : undefined,
     smtpPoolSize: e.SMTP_POOL_SIZE,
     smtpTimeoutMs: e.SMTP_TIMEOUT_MS,
+    sendRetryBaseMs: e.SEND_RETRY_BASE_MS,
     mailFrom: mailFromValue,
     publisherToken: publisherToken!,
     secretKey: secretKey!,
@@ -338,6 +376,70 @@ function parseFeeds(value: string, topics: string[], defaultLocale: Locale): Fee
     throw new ConfigError(`Invalid configuration:\n  FEEDS: ${i.path.join('.')}: ${i.message}`);
   }
   return parsed.data.map((f) => ({ url: f.url, locale: f.locale ?? defaultLocale, topics: f.topics ?? [], breaking: f.breaking ?? true }));
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1)$/i;
+
+/**
+ * SMTP_URL with the SMTP_* settings around it. Errors name the variable and never repeat the URL
+ * (it holds the password). TLS: smtps:// is implicit TLS; for smtp:// SMTP_TLS, by default
+ * `require` when credentials are given or the port is 587, else `opportunistic`.
+ */
+function parseSmtp(e: z.infer<typeof schema>, mailFromDomain: string): SmtpSettings {
+  const bad = (why: string) => new ConfigError(`Invalid configuration:\n  SMTP_URL: ${why}`);
+  let u: URL;
+  try {
+    u = new URL(e.SMTP_URL!);
+  } catch {
+    throw bad('cannot be parsed as a URL such as smtp://user:password@smtp.example.com:587 (characters such as @ : / ? # % in the user name or password must be percent-encoded: @ as %40, # as %23, / as %2F)');
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw bad('must be a URL starting with smtp:// or smtps://');
+  if (!u.hostname) throw bad('names no host');
+  const decode = (v: string, what: string) => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      throw bad(`the ${what} has a % that does not start a percent-encoded character (write % itself as %25)`);
+    }
+  };
+  const user = u.username ? decode(u.username, 'user name') : undefined;
+  const pass = u.password ? decode(u.password, 'password') : undefined;
+  const implicit = u.protocol === 'smtps:';
+  const port = u.port ? Number(u.port) : implicit ? 465 : 587;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const credentials = Boolean(user || e.SMTP_OAUTH2_TOKEN);
+  if (e.SMTP_OAUTH2_TOKEN && !user) throw new ConfigError('Invalid configuration:\n  SMTP_OAUTH2_TOKEN: needs the account\'s user name in SMTP_URL (smtp://user@host:587)');
+  if (implicit && e.SMTP_TLS && e.SMTP_TLS !== 'require') throw new ConfigError(`Invalid configuration:\n  SMTP_TLS: smtps:// is TLS from the first byte; SMTP_TLS=${e.SMTP_TLS} contradicts it`);
+  const tls = implicit ? 'implicit' : (e.SMTP_TLS ?? (credentials || port === 587 ? 'require' : 'opportunistic'));
+  let ca: string | undefined;
+  if (e.SMTP_TLS_CA) {
+    try {
+      ca = fs.readFileSync(path.resolve(projectRoot, e.SMTP_TLS_CA), 'utf8');
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  SMTP_TLS_CA: cannot read ${e.SMTP_TLS_CA} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`Invalid configuration:\n  SMTP_TLS_CA: ${e.SMTP_TLS_CA} holds no PEM certificate`);
+  }
+  // nodemailer's URL spelling, kept so existing SMTP_URLs mean the same: ?tls.rejectUnauthorized=false
+  const rejectUnauthorized = e.SMTP_TLS_REJECT_UNAUTHORIZED && u.searchParams.get('tls.rejectUnauthorized') !== 'false';
+  const warnings: string[] = [];
+  if (!rejectUnauthorized && tls !== 'none') {
+    warnings.push(`SMTP TLS certificates are NOT checked (SMTP_TLS_REJECT_UNAUTHORIZED=false): anyone on the path to ${host} can read the mail${credentials ? ' and the password' : ''}; give a private CA in SMTP_TLS_CA instead`);
+  }
+  if (tls === 'none' && !LOOPBACK.test(host)) warnings.push(`SMTP_TLS=none: mail to ${host}:${port} goes unencrypted${credentials ? ', and so does the password' : ''}`);
+  return {
+    host,
+    port,
+    tls,
+    user,
+    pass,
+    oauth2Token: e.SMTP_OAUTH2_TOKEN,
+    ehloName: e.SMTP_EHLO_NAME ?? mailFromDomain,
+    rejectUnauthorized,
+    ca,
+    maxMessagesPerConnection: e.SMTP_MAX_MESSAGES_PER_CONNECTION,
+    warnings,
+  };
 }
 
 /** "6h" -> 21600; a bare number is seconds. The schema has already checked the shape. */

@@ -32,7 +32,7 @@ export function createCore(config: Config, logger: Logger, role: RedisRole): Cor
   const keys = createKeys(config.keyPrefix);
   // The current key signs; previous keys (SECRET_KEY_PREVIOUS) still verify links in emails already sent.
   const signer = new TokenSigner([config.secretKey, ...config.previousSecretKeys]);
-  const queues = createQueues(redis, keys.queuePrefix);
+  const queues = createQueues(redis, keys.queuePrefix, { sendRetryBaseMs: config.sendRetryBaseMs });
   for (const q of [queues.fanout, queues.send, queues.confirmations]) {
     q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue connection error'));
   }

@@ -30,6 +30,8 @@ export interface Keys {
   rateLimit(name: string): string;
   /** Sent-per-time-bucket hash of one alert: its delivery curve. */
   alertCurve(alertId: string): string;
+  /** The circuit breaker's working sets of one alert: `burst` (ids), `burst-batches`, `reopened`, `unbounced`. */
+  alertBreaker(alertId: string, part: 'burst' | 'burst-batches' | 'reopened' | 'unbounced'): string;
   /** Counters and histogram buckets written by every worker process, read by GET /metrics. */
   metrics(): string;
   /** Token bucket of SEND_RATE_PER_SEC, shared by every worker process. */
@@ -64,6 +66,7 @@ export function createKeys(prefix: string): Keys {
     recentAlerts: () => `${prefix}:{g}:recent-alerts`,
     rateLimit: (name) => `${prefix}:rl:${name}`,
     alertCurve: (alertId) => `${prefix}:{a${alertId}}:curve`,
+    alertBreaker: (alertId, part) => `${prefix}:{a${alertId}}:${part}`,
     metrics: () => `${prefix}:{g}:metrics`,
     sendRate: () => `${prefix}:{g}:send-rate`,
     feedState: (h) => `${prefix}:{f${h}}:state`,

@@ -51,9 +51,11 @@ export const JOB_OPTIONS = {
   ticks: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, attempts: 1 },
 } satisfies Record<string, JobsOptions>;
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+/** `sendRetryBaseMs` (SEND_RETRY_BASE_MS): the first retry delay of a batch, doubling per attempt. */
+export function createQueues(connection: Redis, prefix: string, opts: { sendRetryBaseMs?: number } = {}): Queues {
   const fanout = new Queue<FanoutJob>(QUEUE_NAMES.fanout, { connection, prefix, defaultJobOptions: JOB_OPTIONS.fanout });
-  const send = new Queue<BatchJob>(QUEUE_NAMES.send, { connection, prefix, defaultJobOptions: JOB_OPTIONS.send });
+  const sendOptions = opts.sendRetryBaseMs ? { ...JOB_OPTIONS.send, backoff: { type: 'exponential', delay: opts.sendRetryBaseMs } } : JOB_OPTIONS.send;
+  const send = new Queue<BatchJob>(QUEUE_NAMES.send, { connection, prefix, defaultJobOptions: sendOptions });
   const confirmations = new Queue<ConfirmationJob>(QUEUE_NAMES.confirmations, {
     connection,
     prefix,

@@ -11,6 +11,7 @@ import { DigestPreferences } from '../src/subscribers/digest-preferences';
 import { loadCatalog } from '../src/i18n';
 import { templatesDir } from '../src/paths';
 import { createBatchSender, RetryableBatchError } from '../src/alerts/send-batch';
+import { classifySendError, relayReason } from '../src/mail/transport';
 import { createSendRate } from '../src/alerts/send-rate';
 import { createMailer, senderOptions } from '../src/mail/mailer';
 import { createTransportFromConfig } from '../src/mail/create-transport';
@@ -19,7 +20,7 @@ import { TemplateError } from '../src/mail/render';
 import { createCompletionHandler } from '../src/ops/alert-completion';
 import { MetricsRecorder } from '../src/ops/metrics-recorder';
 import { createWebhookEmitter, deliverWebhook, noWebhooks, type WebhookJob } from '../src/ops/webhooks';
-import { QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob, type TickJob } from '../src/queues';
+import { batchJobId, QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob, type TickJob } from '../src/queues';
 import { createRedis } from '../src/redis';
 import { sendConfirmation } from '../src/subscribers/send-confirmation';
 
@@ -66,6 +67,14 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
     digestAmong: (shard, ids) => digestPrefs.digestAmong(shard, ids),
     softBounceLimit: config.softBounceLimit,
     alertMaxAgeSeconds: config.alertMaxAgeSeconds,
+    async onSelfPause(alertId, cause) {
+      await recorder.selfPaused(cause);
+      await webhooks.emit('alert.paused', { alertId });
+    },
+    // Reopened batches run as new jobs (the finished ones keep their ids); each trip has its own.
+    async requeue(alertId, trip, batches) {
+      await core.queues.send.addBulk(batches.map((batch) => ({ name: 'batch', data: { alertId, batch }, opts: { jobId: `${batchJobId(alertId, batch)}-t${trip}` } })));
+    },
   });
   // Workers block on their own connection; BullMQ requires maxRetriesPerRequest: null there.
   const connection = createRedis(config.redisUrl!, 'worker');
@@ -96,23 +105,18 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const send = new Worker<BatchJob>(
     QUEUE_NAMES.send,
     async (job: Job<BatchJob>, token?: string) => {
-      try {
-        const result = await sender.send(job.data.alertId, job.data.batch, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
-        if (result.state === 'paused') {
-          // Park the batch (no attempt used) and look again shortly: resume needs no re-enqueueing,
-          // and the ledger makes the second run skip whoever already got the alert.
-          await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
-          throw new DelayedError();
-        }
-        if (result.state === 'completed') await onCompleted(job.data.alertId);
-        return result;
-      } catch (err) {
-        if (err instanceof TemplateError) {
-          await core.alerts.markFailed(job.data.alertId, err.message);
-          throw new UnrecoverableError(err.message);
-        }
-        throw err;
+      // Rendering failures end the alert inside the sender (state failed, with the reason); relay
+      // failures pause it there. What reaches here is a temporary failure (retried with backoff) or
+      // Kilat's own trouble (Redis away), retried the same way.
+      const result = await sender.send(job.data.alertId, job.data.batch, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
+      if (result.state === 'paused') {
+        // Park the batch (no attempt used) and look again shortly: resume needs no re-enqueueing,
+        // and the ledger makes the second run skip whoever already got the alert.
+        await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+        throw new DelayedError();
       }
+      if (result.state === 'completed') await onCompleted(job.data.alertId);
+      return result;
     },
     { connection, prefix, concurrency: config.workerConcurrency, ...RECOVERY },
   );
@@ -124,6 +128,9 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         return await sendConfirmation({ subscribers: core.subscribers, mailer, links: core.links, logger }, job.data.subscriberId);
       } catch (err) {
         if (err instanceof TemplateError) throw new UnrecoverableError(err.message);
+        // An address the relay calls unknown will not become known by retrying; anything else (the
+        // relay, a mailbox for now) is retried with backoff, and never changes the subscriber.
+        if (classifySendError(err).kind === 'recipient') throw new UnrecoverableError((err as Error).message);
         throw err;
       }
     },
@@ -196,8 +203,20 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   }
 
   await sender.warmUp().catch((err: Error) => logger.warn({ err: err.message }, 'warm-up render failed'));
-  // Connections the SMTP server later closes for idleness are simply reopened on demand.
-  void transport.warm?.().catch(() => undefined);
+  for (const warning of config.smtp?.warnings ?? []) logger.warn(warning);
+  // The same check as `kilat smtp check`, in the background: one clear line when the relay is
+  // unusable (alerts would pause with the same reason), then connections opened ahead of the first
+  // alert. Connections the relay later closes for idleness are reopened on demand.
+  if (transport.verify) {
+    const relay = `${config.smtp!.host}:${config.smtp!.port}`;
+    void transport.verify().then(
+      (info) => {
+        logger.info({ relay, tls: info.tls?.protocol ?? 'none', auth: info.authenticated?.method ?? 'none', maxSize: info.maxSize }, 'SMTP relay ready');
+        return transport.warm?.();
+      },
+      (err: unknown) => logger.error({ relay, reason: relayReason(err) }, `SMTP relay unusable: ${relayReason(err)}`),
+    );
+  }
   logger.info({ transport: transport.kind, concurrency: config.workerConcurrency }, 'worker started');
   return {
     async close() {

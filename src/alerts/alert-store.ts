@@ -7,6 +7,13 @@ import type { Article } from './article';
 export type AlertState = 'queued' | 'sending' | 'paused' | 'completed' | 'failed' | 'cancelled';
 export type AlertAction = 'pause' | 'resume' | 'cancel';
 
+/** The reason an operator should see for the alert's current state (see AlertStatus.reason). */
+function statusReason(h: Record<string, string>): string | undefined {
+  if (h.state === 'paused' && h.pauseReason) return h.pauseReason;
+  if (h.state === 'failed' && h.error) return h.error;
+  return h.reason;
+}
+
 /** What a pause/resume/cancel did: `changed` false when the alert was already there (idempotent). */
 export type ControlResult =
   | { ok: true; state: AlertState; changed: boolean }
@@ -25,13 +32,19 @@ export interface AlertStatus {
   firstSentAt?: string;
   completedAt?: string;
   pausedAt?: string;
+  /** Who paused it: an operator, or Kilat itself because the relay (or the breaker) stopped it. */
+  pausedBy?: 'operator' | 'kilat';
   cancelledAt?: string;
+  failedAt?: string;
   title: string;
   locale: string;
   topics: string[];
   articleId?: string;
   url?: string;
-  /** Why recipients were not mailed, when a guard stopped the alert (e.g. the article was too old). */
+  /**
+   * Why the alert is not going out, in plain words: while Kilat has paused it, what the relay did;
+   * when it failed, why it could not be rendered; otherwise why a guard skipped recipients (stale).
+   */
   reason?: string;
 }
 
@@ -41,7 +54,20 @@ export interface AlertRecord {
   state: AlertState;
   /** Epoch ms when the alert was stored (the publish request). */
   createdAt: number;
+  /** Finished batches a breaker trip made owed again, not yet queued again (see requeue in send-batch). */
+  reopen?: { trip: number; batches: BatchRef[] };
 }
+
+/** What one hard bounce did, decided with the circuit breaker in one script. */
+export type HardBounceVerdict =
+  /** Recorded as failed: suppress the address. */
+  | { kind: 'suppress' }
+  /** This bounce tripped the breaker: the alert is paused, `undo` are the ids to un-suppress, `reopen` the finished batches that owe them. */
+  | { kind: 'tripped'; trip: number; undo: number[]; reopen: BatchRef[] }
+  /** The alert is no longer sending (paused, cancelled): nothing recorded, the recipient is still owed. */
+  | { kind: 'held' }
+  /** The recipient already had an outcome. */
+  | { kind: 'settled' };
 
 export interface BatchRef {
   shard: number;
@@ -58,24 +84,35 @@ export const batchKey = (b: BatchRef) => `${b.shard}:${b.after}:${b.upTo}`;
 // All keys of one alert share the {a<id>} hash tag; the ledger is three bitmaps indexed by
 // subscriber id (125 KB each per million subscribers), so marking and checking are O(1) each.
 const SCRIPTS = {
-  // KEYS: alert, sent, failed, skipped. ARGV: outcome, now, ids...
+  // KEYS: alert, sent, failed, skipped, burst, burstBatches. ARGV: outcome, now, ids... Returns the
+  // ids recorded now (those with no outcome before).
   kilatRecordOutcome: {
-    keys: 4,
+    keys: 6,
     lua: `
 local target = ({sent = KEYS[2], failed = KEYS[3], skipped = KEYS[4]})[ARGV[1]]
-local n = 0
+local out = {}
 for i = 3, #ARGV do
   local id = tonumber(ARGV[i])
   if redis.call('GETBIT', KEYS[2], id) == 0 and redis.call('GETBIT', KEYS[3], id) == 0 and redis.call('GETBIT', KEYS[4], id) == 0 then
     redis.call('SETBIT', target, id, 1)
-    n = n + 1
+    out[#out + 1] = ARGV[i]
   end
 end
+local n = #out
 if n > 0 then
   redis.call('HINCRBY', KEYS[1], ARGV[1], n)
-  if ARGV[1] == 'sent' then redis.call('HSETNX', KEYS[1], 'firstSentAt', ARGV[2]) end
+  if ARGV[1] == 'sent' then
+    redis.call('HSETNX', KEYS[1], 'firstSentAt', ARGV[2])
+    -- Deliveries pay the breaker's count back down; at zero its burst of hard bounces was normal.
+    local score = tonumber(redis.call('HGET', KEYS[1], 'breakerScore') or '0')
+    if score > 0 then
+      score = math.max(0, score - n)
+      redis.call('HSET', KEYS[1], 'breakerScore', score)
+      if score == 0 then redis.call('DEL', KEYS[5], KEYS[6]) end
+    end
+  end
 end
-return n
+return out
 `,
   },
   // KEYS: sent, failed, skipped. ARGV: ids... Returns the ids with no outcome yet.
@@ -92,31 +129,86 @@ end
 return out
 `,
   },
-  // KEYS: alert, batchesDone. ARGV: batchKey, adjustment, now.
+  // KEYS: alert, sent, failed, skipped, burst, burstBatches, batchesDone, reopened, unbounced.
+  // ARGV: id, batchKey, batchJson, limit, reason ('{n}' is replaced by the count), now.
+  // The circuit breaker: each hard bounce adds one to breakerScore, each delivery takes one off
+  // (kilatRecordOutcome). The bounces since the score was last zero are the burst. When the score
+  // reaches the limit, so many addresses failing with hardly a delivery between them is the relay,
+  // not the readers: the alert pauses, the burst is made owed again (its suppressions are undone by
+  // the caller) and finished batches that hold burst recipients are reopened.
+  kilatHardBounce: {
+    keys: 9,
+    lua: `
+if redis.call('HGET', KEYS[1], 'state') ~= 'sending' then return {'held'} end
+local id = tonumber(ARGV[1])
+if redis.call('GETBIT', KEYS[2], id) == 1 or redis.call('GETBIT', KEYS[3], id) == 1 or redis.call('GETBIT', KEYS[4], id) == 1 then return {'settled'} end
+redis.call('SETBIT', KEYS[3], id, 1)
+redis.call('HINCRBY', KEYS[1], 'failed', 1)
+redis.call('SADD', KEYS[5], ARGV[1])
+redis.call('HSET', KEYS[6], ARGV[2], ARGV[3])
+redis.call('SREM', KEYS[9], ARGV[1])
+local score = redis.call('HINCRBY', KEYS[1], 'breakerScore', 1)
+if score < tonumber(ARGV[4]) then return {'suppress'} end
+local ids = redis.call('SMEMBERS', KEYS[5])
+for _, m in ipairs(ids) do
+  redis.call('SETBIT', KEYS[3], tonumber(m), 0)
+  redis.call('SADD', KEYS[9], m)
+end
+redis.call('HINCRBY', KEYS[1], 'failed', -#ids)
+local reopen = {}
+local batches = redis.call('HGETALL', KEYS[6])
+for i = 1, #batches, 2 do
+  if redis.call('SISMEMBER', KEYS[7], batches[i]) == 1 then
+    redis.call('SADD', KEYS[8], batches[i])
+    reopen[#reopen + 1] = batches[i + 1]
+  end
+end
+local trip = redis.call('HINCRBY', KEYS[1], 'breakerTrips', 1)
+local reason = string.gsub(ARGV[5], '{n}', tostring(#ids))
+redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', 'sending', 'pausedAt', ARGV[6], 'pauseReason', reason, 'pausedBy', 'kilat', 'breakerScore', 0)
+local reopenJson = '[' .. table.concat(reopen, ',') .. ']'
+if #reopen > 0 then redis.call('HSET', KEYS[1], 'reopen', reopenJson, 'reopenTrip', trip) end
+redis.call('DEL', KEYS[5], KEYS[6])
+return {'tripped', tostring(trip), table.concat(ids, ','), reopenJson}
+`,
+  },
+  // KEYS: alert. ARGV: trip. The reopened batches of that trip are queued again.
+  kilatReopenQueued: {
+    keys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'reopenTrip') == ARGV[1] then redis.call('HDEL', KEYS[1], 'reopen', 'reopenTrip') end
+return 1
+`,
+  },
+  // KEYS: alert, batchesDone, reopened. ARGV: batchKey, adjustment, now.
   // A batch finishes once: its correction to the planned total (recipients filtered out by topic,
   // or who left or joined the range since the fan-out) applies once however often it is retried.
+  // A paused alert's batch does not finish: it runs again after resume (a breaker trip may have
+  // made some of its recipients owed again). A reopened batch counts as not done until it finishes again.
   kilatFinishBatch: {
-    keys: 2,
+    keys: 3,
     lua: `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'paused' then return state end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'adjust', tonumber(ARGV[2]))
 end
-local state = redis.call('HGET', KEYS[1], 'state')
+redis.call('SREM', KEYS[3], ARGV[1])
 if state == 'sending' and redis.call('HGET', KEYS[1], 'fanoutDone') == '1'
-   and redis.call('SCARD', KEYS[2]) >= tonumber(redis.call('HGET', KEYS[1], 'batches')) then
+   and redis.call('SCARD', KEYS[2]) - redis.call('SCARD', KEYS[3]) >= tonumber(redis.call('HGET', KEYS[1], 'batches')) then
   redis.call('HSET', KEYS[1], 'state', 'completed', 'completedAt', ARGV[3])
   return 'completed'
 end
 return state
 `,
   },
-  // KEYS: alert, batchesDone. ARGV: planned, batches, now.
+  // KEYS: alert, batchesDone, reopened. ARGV: planned, batches, now.
   kilatFanoutDone: {
-    keys: 2,
+    keys: 3,
     lua: `
 redis.call('HSET', KEYS[1], 'planned', ARGV[1], 'batches', ARGV[2], 'fanoutDone', '1')
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'sending' and redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[2]) then
+if state == 'sending' and redis.call('SCARD', KEYS[2]) - redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], 'state', 'completed', 'completedAt', ARGV[3])
   return 'completed'
 end
@@ -137,28 +229,35 @@ end
 return state or false
 `,
   },
-  // KEYS: alert, batchesDone. ARGV: action, now. Returns {result, state}: result is 'changed',
-  // 'same' (already there), 'conflict' or 'missing'. Resume re-runs the completion check, since the
-  // last batch may have finished while the alert was paused.
+  // KEYS: alert, batchesDone, reopened. ARGV: action, now, reason. Returns {result, state}: result is
+  // 'changed', 'same' (already there), 'conflict' or 'missing'. Resume re-runs the completion check,
+  // since the last batch may have finished while the alert was paused. 'autopause' is Kilat pausing
+  // an alert itself (the relay refused it) with a reason for the operator.
   kilatControl: {
-    keys: 2,
+    keys: 3,
     lua: `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing', ''} end
 local action = ARGV[1]
-if action == 'pause' then
+if action == 'pause' or action == 'autopause' then
   if state == 'paused' then return {'same', state} end
   if state ~= 'queued' and state ~= 'sending' then return {'conflict', state} end
   redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', state, 'pausedAt', ARGV[2])
+  if action == 'autopause' then
+    redis.call('HSET', KEYS[1], 'pausedBy', 'kilat', 'pauseReason', ARGV[3])
+  else
+    redis.call('HSET', KEYS[1], 'pausedBy', 'operator')
+    redis.call('HDEL', KEYS[1], 'pauseReason')
+  end
   return {'changed', 'paused'}
 elseif action == 'resume' then
   if state == 'queued' or state == 'sending' then return {'same', state} end
   if state ~= 'paused' then return {'conflict', state} end
   local to = redis.call('HGET', KEYS[1], 'pausedFrom') or 'sending'
   redis.call('HSET', KEYS[1], 'state', to)
-  redis.call('HDEL', KEYS[1], 'pausedFrom', 'pausedAt')
+  redis.call('HDEL', KEYS[1], 'pausedFrom', 'pausedAt', 'pausedBy', 'pauseReason')
   if to == 'sending' and redis.call('HGET', KEYS[1], 'fanoutDone') == '1'
-     and redis.call('SCARD', KEYS[2]) >= tonumber(redis.call('HGET', KEYS[1], 'batches')) then
+     and redis.call('SCARD', KEYS[2]) - redis.call('SCARD', KEYS[3]) >= tonumber(redis.call('HGET', KEYS[1], 'batches')) then
     redis.call('HSET', KEYS[1], 'state', 'completed', 'completedAt', ARGV[2])
     return {'changed', 'completed'}
   end
@@ -171,6 +270,18 @@ elseif action == 'cancel' then
   return {'changed', 'cancelled'}
 end
 return {'conflict', state}
+`,
+  },
+  // KEYS: alert. ARGV: reason, now. An alert that cannot be rendered stops for good; a finished or
+  // cancelled one stays as it is. Returns 1 when this call failed it.
+  kilatMarkFailed: {
+    keys: 1,
+    lua: `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'sending' and state ~= 'paused' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[1], 'failedAt', ARGV[2])
+redis.call('HDEL', KEYS[1], 'pausedFrom')
+return 1
 `,
   },
 } as const;
@@ -222,9 +333,15 @@ export class AlertStore {
   }
 
   async get(id: string): Promise<AlertRecord | undefined> {
-    const [article, state, createdAt] = await this.redis.hmget(this.keys.alert(id), 'article', 'state', 'createdAt');
+    const [article, state, createdAt, reopen, reopenTrip] = await this.redis.hmget(this.keys.alert(id), 'article', 'state', 'createdAt', 'reopen', 'reopenTrip');
     if (!article || !state) return undefined;
-    return { id, article: JSON.parse(article) as Article, state: state as AlertState, createdAt: Number(createdAt ?? 0) };
+    return {
+      id,
+      article: JSON.parse(article) as Article,
+      state: state as AlertState,
+      createdAt: Number(createdAt ?? 0),
+      ...(reopen ? { reopen: { trip: Number(reopenTrip), batches: JSON.parse(reopen) as BatchRef[] } } : {}),
+    };
   }
 
   async status(id: string): Promise<AlertStatus | undefined> {
@@ -244,13 +361,15 @@ export class AlertStore {
       firstSentAt: iso(h.firstSentAt),
       completedAt: iso(h.completedAt),
       pausedAt: iso(h.pausedAt),
+      ...(h.state === 'paused' ? { pausedBy: h.pausedBy === 'kilat' ? ('kilat' as const) : ('operator' as const) } : {}),
       cancelledAt: iso(h.cancelledAt),
+      failedAt: iso(h.failedAt),
       title: article.title,
       locale: article.locale,
       topics: article.topics,
       articleId: article.id,
       url: article.url,
-      ...(h.reason ? { reason: h.reason } : {}),
+      ...(statusReason(h) ? { reason: statusReason(h) } : {}),
     };
   }
 
@@ -277,14 +396,63 @@ export class AlertStore {
    * action is not (it reports `changed: false`).
    */
   async control(id: string, action: AlertAction, now = Date.now()): Promise<ControlResult> {
-    const [result, state] = (await this.run('kilatControl', [this.keys.alert(id), this.keys.batchesDone(id)], [action, now])) as [string, string];
+    return this.runControl(id, action, now, '');
+  }
+
+  /**
+   * Kilat pauses the alert itself (the relay or its configuration refused it), with a reason the
+   * operator reads in GET /api/alerts/:id, /admin and `kilat alerts status`. True when this call
+   * paused it (so exactly one process reports it); false when it was already paused or finished.
+   */
+  async autoPause(id: string, reason: string, now = Date.now()): Promise<boolean> {
+    const r = await this.runControl(id, 'autopause', now, reason.slice(0, 500));
+    return r.ok && r.changed;
+  }
+
+  private async runControl(id: string, action: AlertAction | 'autopause', now: number, reason: string): Promise<ControlResult> {
+    const [result, state] = (await this.run('kilatControl', [this.keys.alert(id), this.keys.batchesDone(id), this.keys.alertBreaker(id, 'reopened')], [action, now, reason])) as [
+      string,
+      string,
+    ];
     if (result === 'missing') return { ok: false, reason: 'not_found' };
     if (result === 'conflict') return { ok: false, reason: 'conflict', state: state as AlertState };
     return { ok: true, state: state as AlertState, changed: result === 'changed' };
   }
 
-  async markFailed(id: string, reason: string): Promise<void> {
-    await this.redis.hset(this.keys.alert(id), 'state', 'failed', 'error', reason.slice(0, 500));
+  /** Fails the alert for good with a reason (it cannot be rendered); true when this call failed it. */
+  async markFailed(id: string, reason: string, now = Date.now()): Promise<boolean> {
+    return (await this.run('kilatMarkFailed', [this.keys.alert(id)], [reason.slice(0, 500), now])) === 1;
+  }
+
+  /**
+   * One hard bounce, through the circuit breaker (see kilatHardBounce). `reason` is the pause reason
+   * should this bounce trip it; `{n}` in it becomes the number of bounces undone.
+   */
+  async hardBounce(id: string, subscriberId: number, batch: BatchRef, opts: { limit: number; reason: string }, now = Date.now()): Promise<HardBounceVerdict> {
+    const keys = [
+      this.keys.alert(id),
+      ...this.ledgerKeys(id),
+      this.keys.alertBreaker(id, 'burst'),
+      this.keys.alertBreaker(id, 'burst-batches'),
+      this.keys.batchesDone(id),
+      this.keys.alertBreaker(id, 'reopened'),
+      this.keys.alertBreaker(id, 'unbounced'),
+    ];
+    const r = (await this.run('kilatHardBounce', keys, [subscriberId, batchKey(batch), JSON.stringify(batch), opts.limit, opts.reason.slice(0, 500), now])) as string[];
+    if (r[0] === 'tripped') {
+      return { kind: 'tripped', trip: Number(r[1]), undo: r[2] ? r[2].split(',').map(Number) : [], reopen: JSON.parse(r[3]!) as BatchRef[] };
+    }
+    return { kind: r[0] as 'suppress' | 'held' | 'settled' };
+  }
+
+  /** Whether a breaker trip undid this subscriber's bounce after it was recorded (then its suppression must go too). */
+  async wasUnbounced(id: string, subscriberId: number): Promise<boolean> {
+    return (await this.redis.sismember(this.keys.alertBreaker(id, 'unbounced'), String(subscriberId))) === 1;
+  }
+
+  /** The reopened batches of breaker trip `trip` are queued again. */
+  async reopenQueued(id: string, trip: number): Promise<void> {
+    await this.run('kilatReopenQueued', [this.keys.alert(id)], [trip]);
   }
 
   /** Records why the alert (or part of it) was not sent; the first reason stays. */
@@ -297,7 +465,7 @@ export class AlertStore {
   }
 
   async fanoutDone(id: string, planned: number, batches: number, now = Date.now()): Promise<string> {
-    return (await this.run('kilatFanoutDone', [this.keys.alert(id), this.keys.batchesDone(id)], [planned, batches, now])) as string;
+    return (await this.run('kilatFanoutDone', [this.keys.alert(id), this.keys.batchesDone(id), this.keys.alertBreaker(id, 'reopened')], [planned, batches, now])) as string;
   }
 
   /** Ids among `ids` that have no outcome in the ledger yet (what a retried batch still owes). */
@@ -309,14 +477,20 @@ export class AlertStore {
 
   /** Records an outcome for recipients that have none yet; returns how many were new. */
   async record(id: string, outcome: Outcome, ids: number[], now = Date.now()): Promise<number> {
-    if (ids.length === 0) return 0;
-    return (await this.run('kilatRecordOutcome', [this.keys.alert(id), ...this.ledgerKeys(id)], [outcome, now, ...ids])) as number;
+    return (await this.recordNew(id, outcome, ids, now)).length;
+  }
+
+  /** Records an outcome for recipients that have none yet; returns those ids (each is recorded once per alert). */
+  async recordNew(id: string, outcome: Outcome, ids: number[], now = Date.now()): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const keys = [this.keys.alert(id), ...this.ledgerKeys(id), this.keys.alertBreaker(id, 'burst'), this.keys.alertBreaker(id, 'burst-batches')];
+    return ((await this.run('kilatRecordOutcome', keys, [outcome, now, ...ids])) as string[]).map(Number);
   }
 
   async finishBatch(id: string, batch: BatchRef, settled: number, now = Date.now()): Promise<string> {
     return (await this.run(
       'kilatFinishBatch',
-      [this.keys.alert(id), this.keys.batchesDone(id)],
+      [this.keys.alert(id), this.keys.batchesDone(id), this.keys.alertBreaker(id, 'reopened')],
       [batchKey(batch), settled - batch.count, now],
     )) as string;
   }

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import { maskEmail } from '../logger';
+import { maskAddressesIn, maskEmail } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { MessageTemplate } from '../mail/message-template';
 import { classifySendError, type SendFailure } from '../mail/transport';
@@ -28,8 +28,19 @@ export interface BatchSenderDeps {
   softBounceLimit?: number;
   /** An article older than this (seconds) when its batch is due is not sent; 0 or unset = no limit. */
   alertMaxAgeSeconds?: number;
+  /** Told once (by the process that did it) when Kilat pauses an alert itself: metrics, webhook. */
+  onSelfPause?: (alertId: string, cause: PauseCause, reason: string) => Promise<void> | void;
+  /** Queues finished batches again that a breaker trip reopened (their recipients are owed again). */
+  requeue?: (alertId: string, trip: number, batches: BatchRef[]) => Promise<void>;
   now?: () => number;
 }
+
+/**
+ * Why Kilat paused an alert by itself: `relay` the relay, the sender or the configuration refused
+ * it; `recipients` the circuit breaker saw the relay refuse address after address; `deferrals` the
+ * relay deferred most of a batch through every retry.
+ */
+export type PauseCause = 'relay' | 'recipients' | 'deferrals';
 
 export interface SendObserver {
   sent(alertId: string, latencyMs: number): void;
@@ -133,6 +144,20 @@ const TEMPLATE_CACHE_SIZE = 16;
 // (plus the messages already on the wire), well inside one batch. Short, because a batch sends
 // thousands of messages a second; one HGET per batch per interval is nothing beside that.
 const STATE_POLL_MS = 20;
+// Relay failures in a row (no delivery between them) after which a batch stops sending: the rest
+// would fail the same way, and a relay that locks accounts should not see hundreds of logins.
+const RELAY_RUN_TO_STOP = 3;
+// A relay failing only temporarily (refused connections, timeouts, 421) may be restarting: the batch
+// retries with backoff, and the alert pauses when this attempt fails too (with the default 2 s base,
+// about 15 s after the first failure).
+const RELAY_TEMPORARY_PAUSE_ATTEMPT = 4;
+// The circuit breaker: hard bounces net of deliveries that pause the alert and undo the burst. Small
+// enough that a relay answering 5.1.1 to everyone costs nobody their subscription, whatever the list
+// size; large enough that a real list's bounces (a few percent) never reach it.
+export const BREAKER_LIMIT = 20;
+// At the last attempt, deferrals of more than half of a batch's range (and at least this many) are the
+// relay's doing: no soft bounce for anyone.
+const DEFERRAL_MIN = 3;
 
 export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   const templates = new Map<string, Promise<MessageTemplate>>();
@@ -148,9 +173,30 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
     return t;
   }
 
+  /** An alert that cannot be rendered stops at once, with the reason; it never sits in sending retrying. */
+  async function failAlert(alertId: string, err: unknown, log: Logger): Promise<BatchResult> {
+    const reason = `the alert cannot be rendered: ${maskAddressesIn((err as Error).message ?? String(err)).slice(0, 400)}`;
+    if (await deps.alerts.markFailed(alertId, reason)) log.error({ reason }, 'alert failed: it cannot be rendered');
+    return { sent: 0, failed: 0, skipped: 0, retry: 0, state: 'failed' };
+  }
+
+  /** Kilat pauses the alert itself; one process wins, logs one error line and tells the observers. */
+  async function selfPause(alertId: string, cause: PauseCause, reason: string, log: Logger, fields: Record<string, unknown> = {}): Promise<string> {
+    if (!(await deps.alerts.autoPause(alertId, reason))) return (await deps.alerts.state(alertId)) ?? 'missing';
+    log.error({ cause, reason, ...fields }, `alert paused: ${reason}`);
+    await deps.onSelfPause?.(alertId, cause, reason);
+    return 'paused';
+  }
+
+  async function requeueReopened(alertId: string, reopen: { trip: number; batches: BatchRef[] }): Promise<void> {
+    if (!deps.requeue || reopen.batches.length === 0) return;
+    await deps.requeue(alertId, reopen.trip, reopen.batches);
+    await deps.alerts.reopenQueued(alertId, reopen.trip);
+  }
+
   return {
     async prepare(alert) {
-      await templateFor(alert);
+      await templateFor(alert).catch((err: unknown) => failAlert(alert.id, err, deps.logger.child({ alertId: alert.id })));
     },
     async warmUp() {
       for (const locale of LOCALES) {
@@ -166,20 +212,23 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         log.warn('batch for a missing alert; nothing to do');
         return { sent: 0, failed: 0, skipped: 0, retry: 0, state: 'missing' };
       }
-      if (alert.state === 'paused' || alert.state === 'cancelled') {
+      // A breaker trip reopened finished batches; queue them (again: idempotent) if the process that
+      // tripped it died before it could.
+      if (alert.reopen) await requeueReopened(alertId, alert.reopen);
+      if (alert.state === 'paused' || alert.state === 'cancelled' || alert.state === 'failed') {
         log.info({ state: alert.state }, 'alert is not sending; batch held');
         return { sent: 0, failed: 0, skipped: 0, retry: 0, state: alert.state };
       }
       const article = alert.article;
       // Re-read the alert's state while sending, at most every STATE_POLL_MS, shared by the
       // concurrent senders below: pause and cancel stop the batch between two messages.
-      let stoppedBy: 'paused' | 'cancelled' | undefined;
+      let stoppedBy: 'paused' | 'cancelled' | 'failed' | undefined;
       let checkedAt = Date.now();
       let checking: Promise<void> | undefined;
       const checkState = async () => {
         if (stoppedBy || Date.now() - checkedAt < STATE_POLL_MS) return;
         checking ??= deps.alerts.state(alertId).then((s) => {
-          if (s === 'paused' || s === 'cancelled') stoppedBy = s;
+          if (s === 'paused' || s === 'cancelled' || s === 'failed') stoppedBy = s;
           checkedAt = Date.now();
           checking = undefined;
         });
@@ -210,41 +259,84 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         return { sent: 0, failed: 0, skipped: skipped.length + n, retry: 0, state };
       }
 
-      const template = recipients.length > 0 ? await templateFor(alert) : undefined;
+      let template: MessageTemplate | undefined;
+      try {
+        template = recipients.length > 0 ? await templateFor(alert) : undefined;
+      } catch (err) {
+        return failAlert(alertId, err, log);
+      }
       const ledger = sentLedger(deps.alerts, alertId);
       let sent = 0;
       let failed = 0;
       const delivered: number[] = [];
+      // Failures sorted by who is at fault (see classifySendError); only hard bounces touch a subscriber.
       const temporary: { subscriber: Subscriber; failure: SendFailure }[] = [];
+      const relay: { subscriber: Subscriber; failure: Extract<SendFailure, { kind: 'relay' }> }[] = [];
+      const unsendable: { subscriber: Subscriber; failure: SendFailure }[] = [];
+      let relayRun = 0;
+      let renderFailure: unknown;
+      let tripped: string | undefined;
+
+      const hardBounce = async (r: Subscriber, failure: Extract<SendFailure, { kind: 'recipient' }>) => {
+        const reason =
+          `the relay refused {n} recipients as unknown or disabled addresses with hardly a delivery between them (last: ${failure.message}); ` +
+          'a misrouted relay or a blocked sending IP does that, not that many readers at once, so nobody was suppressed for it';
+        const verdict = await deps.alerts.hardBounce(alertId, r.id, batch, { limit: BREAKER_LIMIT, reason });
+        if (verdict.kind === 'suppress') {
+          failed++;
+          deps.observer?.failed(alertId);
+          await deps.subscribers.setStatus(r.id, 'bounced');
+          deps.observer?.suppressed(alertId);
+          log.warn({ subscriberId: r.id, to: maskEmail(r.email), code: failure.code, error: failure.message }, 'hard bounce; address suppressed');
+          // A trip that landed between the script and setStatus undid this bounce: its suppression goes too.
+          if (await deps.alerts.wasUnbounced(alertId, r.id)) await deps.subscribers.unbounce(r.id);
+        } else if (verdict.kind === 'tripped') {
+          stoppedBy = 'paused';
+          await Promise.all(verdict.undo.map((id) => deps.subscribers.unbounce(id)));
+          tripped = reason.replaceAll('{n}', String(verdict.undo.length));
+          log.error({ cause: 'recipients', undone: verdict.undo.length, reopened: verdict.reopen.length, reason: tripped }, `alert paused: ${tripped}`);
+          await requeueReopened(alertId, { trip: verdict.trip, batches: verdict.reopen });
+          await deps.onSelfPause?.(alertId, 'recipients', tripped);
+        }
+        // 'held': the alert stopped sending meanwhile, the recipient is still owed; 'settled': nothing to do.
+      };
+
       let next = 0;
       const worker = async () => {
         while (next < recipients.length) {
           await checkState();
           // Another sender may have taken the last recipient while this one awaited the check.
-          if (stoppedBy || next >= recipients.length) return;
+          if (stoppedBy || renderFailure || relayRun >= RELAY_RUN_TO_STOP || next >= recipients.length) return;
           const r = recipients[next++]!;
           if (deps.sendRate) await deps.sendRate.take();
-          const raw = template!.personalise({
-            to: r.email,
-            slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
-          });
+          let raw: string;
+          try {
+            raw = template!.personalise({
+              to: r.email,
+              slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
+            });
+          } catch (err) {
+            renderFailure ??= err;
+            return;
+          }
           const started = performance.now();
           try {
             await deps.mailer.send(r.email, raw);
           } catch (err) {
             const failure = classifySendError(err);
-            if (failure.kind === 'permanent') {
-              const n = await deps.alerts.record(alertId, 'failed', [r.id]);
-              failed += n;
-              if (n > 0) deps.observer?.failed(alertId);
-              await deps.subscribers.setStatus(r.id, 'bounced');
-              deps.observer?.suppressed(alertId);
-              log.warn({ subscriberId: r.id, to: maskEmail(r.email), code: failure.code, error: failure.message }, 'hard bounce; address suppressed');
-            } else {
-              temporary.push({ subscriber: r, failure });
+            if (failure.kind === 'relay') {
+              relay.push({ subscriber: r, failure });
+              relayRun++;
+              continue;
             }
+            // The relay answered about this mailbox: the relay itself works.
+            relayRun = 0;
+            if (failure.kind === 'recipient') await hardBounce(r, failure);
+            else if (failure.kind === 'mailbox') temporary.push({ subscriber: r, failure });
+            else unsendable.push({ subscriber: r, failure });
             continue;
           }
+          relayRun = 0;
           ledger.add(r.id);
           deps.observer?.sent(alertId, performance.now() - started);
           delivered.push(r.id);
@@ -252,25 +344,59 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       };
       await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, recipients.length) }, worker));
       sent += await ledger.drain();
+      if (renderFailure) return failAlert(alertId, renderFailure, log);
       if (stoppedBy) {
         // What went out is in the ledger; the rest (and any temporary failures) is owed on resume.
-        log.info({ sent, failed, state: stoppedBy }, 'batch stopped early');
+        log.info({ sent, failed, state: stoppedBy, ...(tripped ? { reason: tripped } : {}) }, 'batch stopped early');
         return { sent, failed, skipped: skipped.length, retry: 0, state: stoppedBy };
       }
 
-      if (temporary.length > 0) {
-        const sample = temporary[temporary.length - 1]!.failure.message;
-        if (attempt.attempt < attempt.maxAttempts) {
-          log.warn({ sent, failed, retry: temporary.length, attempt: attempt.attempt, error: sample }, 'temporary failures; batch will be retried');
-          throw new RetryableBatchError(temporary.length, sample);
+      // The relay is failing (a run of its failures, or nothing delivered beside them): nobody is
+      // charged for it. Permanent (a refused login, a policy rejection, a size limit): pause now.
+      // Temporary (refused connections, timeouts): retry with backoff, pause if it persists.
+      if (relay.length > 0 && (delivered.length === 0 || relayRun >= RELAY_RUN_TO_STOP)) {
+        const worst = relay.find((f) => f.failure.permanent) ?? relay[relay.length - 1]!;
+        if (!worst.failure.permanent && attempt.attempt < Math.min(RELAY_TEMPORARY_PAUSE_ATTEMPT, attempt.maxAttempts)) {
+          log.debug({ sent, relayFailures: relay.length, attempt: attempt.attempt, error: worst.failure.message }, 'relay failing; batch will be retried');
+          throw new RetryableBatchError(relay.length + temporary.length, worst.failure.message);
         }
-        // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
-        const n = await deps.alerts.record(alertId, 'failed', temporary.map((t) => t.subscriber.id));
+        const state = await selfPause(alertId, 'relay', worst.failure.reason, log, { relayFailures: relay.length, attempt: attempt.attempt, sent });
+        return { sent, failed, skipped: skipped.length, retry: 0, state };
+      }
+      // Refused by the relay one by one among deliveries (a policy answer about one recipient): not
+      // sent this time, never held against the recipient. Temporary ones are retried with the rest.
+      const relayLater = relay.filter((f) => !f.failure.permanent);
+      const notSent = [...relay.filter((f) => f.failure.permanent), ...unsendable];
+      if (notSent.length > 0) {
+        const n = (await deps.alerts.recordNew(alertId, 'failed', notSent.map((f) => f.subscriber.id))).length;
         failed += n;
         for (let i = 0; i < n; i++) deps.observer?.failed(alertId);
-        log.error({ failed: temporary.length, attempts: attempt.attempt, error: sample }, 'temporary failures persisted; recipients marked failed');
-        // Each is one soft bounce; SOFT_BOUNCE_LIMIT of them in a row suppresses the address.
-        const suppressed = await deps.subscribers.recordSoftBounces(batch.shard, temporary.map((t) => t.subscriber.id), deps.softBounceLimit ?? 3);
+        log.warn({ failed: notSent.length, error: notSent[notSent.length - 1]!.failure.message }, 'recipients not sent (the relay refused them); nothing counted against them');
+      }
+
+      const retry = [...temporary, ...relayLater];
+      if (retry.length > 0) {
+        const sample = retry[retry.length - 1]!.failure.message;
+        if (attempt.attempt < attempt.maxAttempts) {
+          log.debug({ sent, failed, retry: retry.length, attempt: attempt.attempt, error: sample }, 'temporary failures; batch will be retried');
+          throw new RetryableBatchError(retry.length, sample);
+        }
+        if (temporary.length >= DEFERRAL_MIN && temporary.length * 2 > inRange.length) {
+          const reason =
+            `the relay deferred ${temporary.length} of the ${inRange.length} recipients of a batch through all ${attempt.maxAttempts} attempts (last: ${sample}); ` +
+            'that is the relay, not their mailboxes, so nobody got a soft bounce';
+          const state = await selfPause(alertId, 'deferrals', reason, log, { sent });
+          return { sent, failed, skipped: skipped.length, retry: 0, state };
+        }
+        // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
+        const settledNow = new Set(await deps.alerts.recordNew(alertId, 'failed', retry.map((t) => t.subscriber.id)));
+        failed += settledNow.size;
+        for (let i = 0; i < settledNow.size; i++) deps.observer?.failed(alertId);
+        log.error({ failed: retry.length, attempts: attempt.attempt, error: sample }, 'temporary failures persisted; recipients marked failed');
+        // Each mailbox deferral is one soft bounce, once per alert (the ledger settles it once);
+        // SOFT_BOUNCE_LIMIT of them in a row suppress the address.
+        const soft = temporary.map((t) => t.subscriber.id).filter((id) => settledNow.has(id));
+        const suppressed = await deps.subscribers.recordSoftBounces(batch.shard, soft, deps.softBounceLimit ?? 3);
         for (let i = 0; i < suppressed.length; i++) deps.observer?.suppressed(alertId);
         if (suppressed.length > 0) log.warn({ suppressed: suppressed.length }, 'soft bounce limit reached; addresses suppressed');
       }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { ConfigError } from '../config';
+import { ConfigError, parseConfig } from '../config';
+import { loadOrCreateDevSecrets } from '../dev/dev-secrets';
+import { checkRelay } from '../mail/relay-check';
 import { articleSchema, toArticle } from '../alerts/article';
 import { publishArticle } from '../alerts/publish';
 import type { AlertStatus } from '../alerts/alert-store';
@@ -104,12 +106,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       let status = await core.alerts.status(id);
       if (!status) throw new CliError(`no alert ${id}`, EXIT.notFound);
       let bar: SingleBar | undefined;
-      if (o.wait && !TERMINAL_STATES.has(status.state)) {
+      if (o.wait && !TERMINAL_STATES.has(status.state) && !(status.state === 'paused' && status.pausedBy === 'kilat')) {
         if (io.isTTY) {
           bar = new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'alert {id} {state} [{bar}] {percentage}% | {value}/{total} | failed {failed}', hideCursor: true });
           bar.start(Math.max(1, status.total), done(status), { id, state: status.state, failed: status.failed });
         }
-        while (!TERMINAL_STATES.has(status.state)) {
+        // A paused alert waits for someone; say why instead of waiting with it.
+        while (!TERMINAL_STATES.has(status.state) && !(status.state === 'paused' && status.pausedBy === 'kilat')) {
           await new Promise((r) => setTimeout(r, io.pollMs ?? 500));
           status = (await core.alerts.status(id))!;
           bar?.setTotal(Math.max(1, status.total));
@@ -118,8 +121,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         bar?.stop();
       }
       out(o.json ? JSON.stringify(status, null, 2) : describe(status));
-      if (status.state === 'failed') exitCode = EXIT.error;
+      if (status.state === 'failed' || (status.state === 'paused' && status.pausedBy === 'kilat')) exitCode = EXIT.error;
     });
+  for (const [action, past, what] of [
+    ['pause', 'paused', 'Pause an alert that is queued or sending; resume sends the rest.'],
+    ['resume', 'resumed', 'Resume a paused alert (after fixing what its reason names): everyone still owed gets it, once.'],
+  ] as const) {
+    alerts
+      .command(action)
+      .description(what)
+      .argument('<id>', 'alert id')
+      .action(async (id: string) => {
+        const { core } = await context();
+        const r = await core.alerts.control(id, action);
+        if (!r.ok && r.reason === 'not_found') throw new CliError(`no alert ${id}`, EXIT.notFound);
+        if (!r.ok) throw new CliError(`alert ${id} is ${r.state}; it cannot be ${past}`);
+        out(r.changed ? `alert ${id} ${past}: now ${r.state}` : `alert ${id} is already ${r.state}`);
+      });
+  }
   alerts
     .command('cancel')
     .description('Stop an alert that is still queued or sending; batches not yet sent are not sent.')
@@ -131,6 +150,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const r = await core.alerts.control(id, 'cancel');
       if (r.ok && r.changed) out(`alert ${id} cancelled (it was ${before})`);
       else throw new CliError(`alert ${id} is already ${r.ok ? r.state : r.reason === 'conflict' ? r.state : before}; nothing to cancel`);
+    });
+
+  program
+    .command('smtp')
+    .description('The SMTP relay.')
+    .command('check')
+    .description('Connect to SMTP_URL as the workers do (TLS, EHLO, login), show what the relay offers, and with --to send one test message. Needs no Redis.')
+    .option('--to <address>', 'also send one test message to this address')
+    .action(async (o: { to?: string }) => {
+      const address = o.to === undefined ? undefined : normaliseAddress(o.to);
+      if (address && !address.ok) throw new CliError(`not a valid address: ${address.reason}`, EXIT.usage);
+      const config = parseConfig(io.env, (varDir) => loadOrCreateDevSecrets(varDir));
+      if (!config.smtp) throw new CliError('SMTP_URL is not set: Kilat writes emails to the dev outbox, there is no relay to check');
+      const report = await checkRelay(config.smtp, { timeoutMs: config.smtpTimeoutMs, mailFrom: config.mailFrom, to: address?.ok ? address.address : undefined });
+      for (const line of report.lines) out(line);
+      if (!report.ok) exitCode = EXIT.error;
     });
 
   const subscribers = program.command('subscribers').description('Import, export and delete subscribers.');
@@ -247,6 +282,10 @@ function errorExit(e: unknown, err: (s: string) => void): number {
 const done = (s: AlertStatus) => s.sent + s.failed + s.skipped;
 
 function describe(s: AlertStatus): string {
-  return `alert ${s.id} ${s.state}: ${s.sent} sent, ${s.failed} failed, ${s.skipped} skipped of ${s.total} — "${s.title}"`;
+  const line = `alert ${s.id} ${s.state}: ${s.sent} sent, ${s.failed} failed, ${s.skipped} skipped of ${s.total} — "${s.title}"`;
+  if (!s.reason) return line;
+  const who = s.state === 'paused' ? (s.pausedBy === 'kilat' ? 'paused by Kilat: ' : 'paused: ') : s.state === 'failed' ? 'failed: ' : '';
+  const next = s.state === 'paused' && s.pausedBy === 'kilat' ? `\n  fix it, then: kilat alerts resume ${s.id}` : '';
+  return `${line}\n  reason: ${who}${s.reason}${next}`;
 }
 

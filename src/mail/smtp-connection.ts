@@ -1,31 +1,93 @@
+import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { domainToASCII } from 'node:url';
+import { maskAddressesIn } from '../logger';
 
-/** An SMTP failure; `responseCode` is the server's reply code when it gave one (4xx/5xx). */
+/** Where in the SMTP conversation a failure happened: decides whose fault it is (see classifySendError). */
+export type SmtpStage = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'message';
+
+/**
+ * `implicit`: TLS from the first byte (smtps://). `require`: STARTTLS or nothing. `opportunistic`:
+ * STARTTLS when the relay offers it. `none`: never TLS (a relay on loopback or a trusted network).
+ */
+export type SmtpTlsMode = 'implicit' | 'require' | 'opportunistic' | 'none';
+
+export interface SmtpErrorDetails {
+  stage: SmtpStage;
+  /** The relay's reply code, when the failure is a reply. */
+  responseCode?: number;
+  /** RFC 3463 enhanced status code of the reply ("5.1.1"), when it gave one. */
+  enhancedCode?: string;
+  /** The reply (first line), addresses masked. */
+  response?: string;
+  /** For failures that are not a reply: ECONNECTION, ETIMEDOUT, EDNS, ETLS, ETLSREQUIRED, EAUTH, ENOAUTH, ESIZE, ESMTPUTF8, EADDRESS, EPROTOCOL. */
+  code?: string;
+  /** Waiting cannot help: the relay or the configuration has to change. Default: a 5xx reply. */
+  permanent?: boolean;
+  /** The connection went away (or said 421) before the relay answered for this message. */
+  resendable?: boolean;
+}
+
+/** An SMTP failure. Its message and response never hold a full address (they end up in logs and job data). */
 export class SmtpError extends Error {
-  constructor(
-    message: string,
-    readonly responseCode?: number,
-    readonly response?: string,
-    /** 'ECONNECTION', 'ETIMEDOUT', 'EPROTOCOL', 'EAUTH', 'ETLS' for failures that are not a reply. */
-    readonly code?: string,
-  ) {
-    super(message);
+  readonly stage: SmtpStage;
+  readonly responseCode?: number;
+  readonly enhancedCode?: string;
+  readonly response?: string;
+  readonly code?: string;
+  readonly permanent: boolean;
+  readonly resendable: boolean;
+  /** For a failed handshake: what the relay had said until then (`kilat smtp check` prints it). */
+  session?: SmtpSessionInfo;
+
+  constructor(message: string, details: SmtpErrorDetails) {
+    super(maskAddressesIn(message));
     this.name = 'SmtpError';
+    this.stage = details.stage;
+    this.responseCode = details.responseCode;
+    this.enhancedCode = details.enhancedCode;
+    this.response = details.response === undefined ? undefined : maskAddressesIn(details.response);
+    this.code = details.code;
+    this.permanent = details.permanent ?? (details.responseCode !== undefined && details.responseCode >= 500);
+    this.resendable = details.resendable ?? false;
   }
+}
+
+export interface SmtpAuth {
+  user: string;
+  pass?: string;
+  /** An OAuth 2 bearer token: XOAUTH2 instead of a password. */
+  oauth2Token?: string;
 }
 
 export interface SmtpConnectionOptions {
   host: string;
   port: number;
-  /** TLS from the first byte (smtps://, port 465). Otherwise STARTTLS is used when the server offers it. */
-  secure: boolean;
-  auth?: { user: string; pass: string };
-  /** Name sent with EHLO. */
+  tls: SmtpTlsMode;
+  auth?: SmtpAuth;
+  /** Name sent with EHLO/HELO. */
   name: string;
   rejectUnauthorized: boolean;
+  /** Extra trusted CA certificates (PEM), beside the system's. */
+  ca?: string;
+  /** Connect, TLS handshake, greeting, EHLO and AUTH together must finish within this. */
   connectTimeoutMs: number;
   socketTimeoutMs: number;
+}
+
+/** What a relay told us about itself during the handshake (`kilat smtp check` prints it). */
+export interface SmtpSessionInfo {
+  greeting: string;
+  /** HELO when the relay refused EHLO (then it offers no extensions). */
+  hello: 'EHLO' | 'HELO';
+  tls?: { protocol: string; cipher: string };
+  /** Every EHLO keyword with its parameters, as offered after TLS. */
+  extensions: string[];
+  /** The relay's declared message size limit in bytes; 0 when it declares none. */
+  maxSize: number;
+  authMethods: string[];
+  authenticated?: { user: string; method: string };
 }
 
 interface Reply {
@@ -33,13 +95,25 @@ interface Reply {
   text: string;
 }
 
+const HANDSHAKE_STEP: Record<SmtpStage, string> = {
+  connect: 'accept a connection',
+  greeting: 'send its greeting',
+  ehlo: 'answer EHLO',
+  starttls: 'complete the TLS handshake',
+  auth: 'answer the login',
+  mail: 'answer',
+  rcpt: 'answer',
+  data: 'answer',
+  message: 'answer',
+};
+
 /**
  * One SMTP client connection, made for sending many prebuilt messages fast: with PIPELINING (RFC
  * 2920) a message costs two round trips and two socket writes (envelope + DATA together, then the
  * body and its final dot), and the body is written as the one string it already is. Handshake:
- * greeting, EHLO, STARTTLS when offered (or implicit TLS), AUTH PLAIN or LOGIN when credentials
- * are given. Why not nodemailer's pool: measured on this machine it costs 460 µs of CPU per
- * message against ~65 µs here, and CPU is what limits a 2-core sender.
+ * greeting, EHLO (HELO when refused), STARTTLS per the TLS mode (or implicit TLS), AUTH PLAIN,
+ * LOGIN, CRAM-MD5 or XOAUTH2, all within one deadline. Why not nodemailer's pool: measured on this
+ * machine it costs 460 µs of CPU per message against ~65 µs here, and CPU is what limits a 2-core sender.
  */
 export class SmtpConnection {
   private socket: net.Socket | tls.TLSSocket;
@@ -47,25 +121,54 @@ export class SmtpConnection {
   private lines: string[] = [];
   private readonly waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private failure: SmtpError | undefined;
-  private extensions = new Set<string>();
-  private authMethods: string[] = [];
-  /** True once the connection cannot be used any more (closed, timed out, protocol out of step). */
+  private extensions = new Map<string, string[]>();
+  private secure: boolean;
+  private quitting = false;
+  /** Where the conversation is; a failure without a reply is reported at this stage. */
+  private stage: SmtpStage = 'connect';
+  /** True once the connection cannot be used any more (closed, timed out, protocol out of step, QUIT). */
   broken = false;
+  /** Messages the relay accepted on this connection. */
+  delivered = 0;
+  readonly info: SmtpSessionInfo = { greeting: '', hello: 'EHLO', extensions: [], maxSize: 0, authMethods: [] };
 
   private constructor(socket: net.Socket | tls.TLSSocket, private readonly opts: SmtpConnectionOptions) {
     this.socket = socket;
+    this.secure = opts.tls === 'implicit';
+    if (this.secure) this.noteTls(socket as tls.TLSSocket);
     this.attach(socket);
   }
 
+  /** Connects and runs the whole handshake; a relay that stalls anywhere in it fails within connectTimeoutMs. */
   static async open(opts: SmtpConnectionOptions): Promise<SmtpConnection> {
-    const socket = await connectSocket(opts);
-    const conn = new SmtpConnection(socket, opts);
+    let conn: SmtpConnection | undefined;
+    const pending: { socket?: net.Socket; stage: SmtpStage } = { stage: 'connect' };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const stage = conn?.stage ?? pending.stage;
+        const err = new SmtpError(`the relay ${opts.host}:${opts.port} did not ${HANDSHAKE_STEP[stage]} within ${opts.connectTimeoutMs} ms`, { stage, code: 'ETIMEDOUT' });
+        if (conn) {
+          conn.fail(err);
+          conn.socket.destroy();
+        } else pending.socket?.destroy();
+        reject(err);
+      }, opts.connectTimeoutMs);
+    });
+    timedOut.catch(() => undefined);
     try {
-      await conn.handshake();
+      const socket = await Promise.race([connectSocket(opts, pending), timedOut]);
+      conn = new SmtpConnection(socket, opts);
+      await Promise.race([conn.handshake(), timedOut]);
       return conn;
     } catch (err) {
-      conn.destroy();
+      if (conn) {
+        if (err instanceof SmtpError) err.session = { ...conn.info };
+        conn.destroy();
+      }
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -73,104 +176,235 @@ export class SmtpConnection {
     return this.extensions.has('PIPELINING');
   }
 
-  /** Sends one message to one recipient. `data` is the complete message with CRLF line ends. */
+  /** Sends one message to one recipient. `data` is the complete message (line ends are made CRLF). */
   async send(from: string, to: string, data: string): Promise<void> {
-    if (this.broken) throw this.failure ?? new SmtpError('connection closed', undefined, undefined, 'ECONNECTION');
-    const mail = `MAIL FROM:<${from}>`;
-    const rcpt = `RCPT TO:<${to}>`;
+    if (this.broken) throw this.lost('mail');
+    const sender = envelopeAddress(from, 'mail');
+    const recipient = envelopeAddress(to, 'rcpt');
+    const utf8 = sender.utf8 || recipient.utf8;
+    if (utf8 && !this.extensions.has('SMTPUTF8')) {
+      const stage = recipient.utf8 ? 'rcpt' : 'mail';
+      throw new SmtpError(`the address ${stage === 'rcpt' ? to : from} needs SMTPUTF8, which the relay does not offer`, { stage, code: 'ESMTPUTF8', permanent: true });
+    }
+    const body = normaliseLineEnds(data);
+    const size = Buffer.byteLength(body, 'utf8');
+    const maxSize = this.info.maxSize;
+    if (maxSize > 0 && size > maxSize) {
+      // Declared limits are checked before any upload: the relay would refuse it after the whole transfer.
+      throw new SmtpError(`the relay's size limit is ${bytes(maxSize)} bytes and this message is ${bytes(size)} bytes`, { stage: 'mail', code: 'ESIZE', permanent: true });
+    }
+    const params = (this.extensions.has('SIZE') ? ` SIZE=${size}` : '') + (utf8 ? ' SMTPUTF8' : '');
+    const mail = `MAIL FROM:<${sender.address}>${params}`;
+    const rcpt = `RCPT TO:<${recipient.address}>`;
+    this.stage = 'mail';
     let replies: Reply[];
-    if (this.pipelining) {
-      const pending = [this.next(), this.next(), this.next()];
-      this.socket.write(`${mail}\r\n${rcpt}\r\nDATA\r\n`);
-      replies = await Promise.all(pending);
-    } else {
-      replies = [];
-      for (const command of [mail, rcpt, 'DATA']) {
-        const reply = await this.command(command);
-        replies.push(reply);
-        if (reply.code >= 400) break;
+    try {
+      if (this.pipelining) {
+        const pending = [this.next(), this.next(), this.next()];
+        this.socket.write(`${mail}\r\n${rcpt}\r\nDATA\r\n`);
+        replies = await Promise.all(pending);
+      } else {
+        replies = [];
+        for (const [command, stage] of [[mail, 'mail'], [rcpt, 'rcpt'], ['DATA', 'data']] as const) {
+          this.stage = stage;
+          const reply = await this.command(command);
+          replies.push(reply);
+          if (reply.code >= 400) break;
+        }
       }
+    } catch {
+      throw this.lost(this.stage);
     }
     const [mailReply, rcptReply, dataReply] = replies;
     const refused = [mailReply, rcptReply].find((r) => r && r.code >= 400) ?? (dataReply && dataReply.code !== 354 ? dataReply : undefined);
     if (refused) {
-      // The server may still have said 354 to DATA: end that empty message, then forget the envelope.
-      if (dataReply?.code === 354) await this.command('.');
-      await this.command('RSET').catch(() => undefined);
-      throw replyError(refused, refused === mailReply ? 'MAIL FROM' : refused === rcptReply ? 'RCPT TO' : 'DATA');
+      const stage = refused === mailReply ? 'mail' : refused === rcptReply ? 'rcpt' : 'data';
+      if (!this.broken) {
+        // The server may still have said 354 to DATA: end that empty message, then forget the envelope.
+        if (dataReply?.code === 354) await this.command('.').catch(() => undefined);
+        await this.command('RSET').catch(() => undefined);
+      }
+      throw replyError(refused, stage);
     }
-    const pending = this.next();
-    this.socket.write(dotStuff(data) + (data.endsWith('\r\n') ? '.\r\n' : '\r\n.\r\n'));
-    const done = await pending;
-    if (done.code >= 400) throw replyError(done, 'DATA');
+    this.stage = 'message';
+    let done: Reply;
+    try {
+      const pending = this.next();
+      this.socket.write(body);
+      done = await pending;
+    } catch {
+      throw this.lost('message');
+    }
+    if (done.code >= 400) throw replyError(done, 'message');
+    this.delivered++;
   }
 
+  /** Says QUIT and closes; waits at most a second for the relay's goodbye. */
   async quit(): Promise<void> {
-    if (this.broken) return;
-    try {
-      await Promise.race([this.command('QUIT'), new Promise((r) => setTimeout(r, 1000).unref())]);
-    } catch {
-      // closing anyway
-    }
+    if (this.broken) return this.destroy();
+    this.broken = true;
+    this.quitting = true;
+    const closed = new Promise<void>((resolve) => {
+      this.socket.once('close', () => resolve());
+      setTimeout(resolve, 1000).unref();
+    });
+    this.socket.end('QUIT\r\n');
+    await closed;
     this.destroy();
   }
 
   destroy(): void {
-    this.fail(new SmtpError('connection closed', undefined, undefined, 'ECONNECTION'));
+    this.fail(new SmtpError('connection closed', { stage: this.stage, code: 'ECONNECTION' }));
     this.socket.destroy();
   }
 
   private async handshake(): Promise<void> {
+    this.stage = 'greeting';
     const greeting = await this.next();
-    if (greeting.code !== 220) throw replyError(greeting, 'CONN');
-    await this.ehlo();
-    if (!this.opts.secure && this.extensions.has('STARTTLS')) {
-      const ready = await this.command('STARTTLS');
-      if (ready.code !== 220) throw replyError(ready, 'STARTTLS');
-      this.socket.removeAllListeners('data');
-      const secured = await upgrade(this.socket, this.opts);
-      this.socket = secured;
-      this.attach(secured);
-      await this.ehlo();
+    this.info.greeting = `${greeting.code} ${firstLine(greeting.text)}`;
+    if (greeting.code !== 220) throw replyError(greeting, 'greeting');
+    this.stage = 'ehlo';
+    await this.hello();
+    const mode = this.opts.tls;
+    const where = `${this.opts.host}:${this.opts.port}`;
+    if (!this.secure && mode !== 'none') {
+      if (this.extensions.has('STARTTLS')) {
+        this.stage = 'starttls';
+        const ready = await this.command('STARTTLS');
+        if (ready.code === 220) {
+          this.socket.removeAllListeners('data');
+          this.socket.removeAllListeners('timeout');
+          this.socket.setTimeout(0);
+          const secured = await upgrade(this.socket, this.opts);
+          this.socket = secured;
+          this.secure = true;
+          this.noteTls(secured);
+          this.attach(secured);
+          this.stage = 'ehlo';
+          await this.hello();
+        } else if (mode === 'require' || this.opts.auth) {
+          throw replyError(ready, 'starttls');
+        }
+      } else if (mode === 'require') {
+        throw new SmtpError(
+          `the relay ${where} does not offer STARTTLS and SMTP_TLS is require${this.opts.auth ? ' (the default with credentials or port 587): the password is never sent unencrypted' : ''}`,
+          { stage: 'starttls', code: 'ETLSREQUIRED', permanent: true },
+        );
+      }
     }
-    if (this.opts.auth) await this.login(this.opts.auth);
+    if (this.opts.auth) {
+      if (!this.secure && mode !== 'none') {
+        throw new SmtpError(`the relay ${where} offers no TLS, so the credentials in SMTP_URL were not sent (SMTP_TLS=none allows a cleartext login)`, {
+          stage: 'starttls',
+          code: 'ETLSREQUIRED',
+          permanent: true,
+        });
+      }
+      this.stage = 'auth';
+      await this.login(this.opts.auth);
+    }
+    this.stage = 'mail';
   }
 
-  private async ehlo(): Promise<void> {
+  private async hello(): Promise<void> {
     this.lines = [];
-    const reply = await this.command(`EHLO ${this.opts.name}`);
-    if (reply.code !== 250) throw replyError(reply, 'EHLO');
-    this.extensions = new Set();
-    for (const line of reply.text.split('\n').slice(1)) {
-      const [keyword, ...params] = line.trim().toUpperCase().split(/\s+/);
-      if (!keyword) continue;
-      this.extensions.add(keyword);
-      if (keyword === 'AUTH') this.authMethods = params;
+    let reply = await this.command(`EHLO ${this.opts.name}`);
+    if (reply.code >= 500) {
+      // An old or minimal relay: HELO works everywhere, it just offers no extensions.
+      reply = await this.command(`HELO ${this.opts.name}`);
+      if (reply.code !== 250) throw replyError(reply, 'ehlo');
+      this.info.hello = 'HELO';
+      this.extensions = new Map();
+      this.info.extensions = [];
+      return;
     }
+    if (reply.code !== 250) throw replyError(reply, 'ehlo');
+    this.extensions = new Map();
+    this.info.extensions = [];
+    for (const line of reply.text.split('\n').slice(1)) {
+      const [word, ...params] = line.trim().split(/\s+/);
+      if (!word) continue;
+      // "AUTH=LOGIN PLAIN" is how some old servers spell AUTH.
+      const keyword = word.toUpperCase().replace(/^AUTH=/, 'AUTH');
+      const values = word.toUpperCase().startsWith('AUTH=') ? [word.slice(5), ...params] : params;
+      this.extensions.set(keyword, [...(this.extensions.get(keyword) ?? []), ...values]);
+      this.info.extensions.push(line.trim());
+    }
+    this.info.authMethods = (this.extensions.get('AUTH') ?? []).map((m) => m.toUpperCase());
+    const size = Number(this.extensions.get('SIZE')?.[0] ?? 0);
+    this.info.maxSize = Number.isFinite(size) && size > 0 ? size : 0;
   }
 
-  private async login(auth: { user: string; pass: string }): Promise<void> {
-    let reply: Reply;
-    if (this.authMethods.includes('PLAIN') || !this.authMethods.includes('LOGIN')) {
-      reply = await this.command(`AUTH PLAIN ${Buffer.from(`\0${auth.user}\0${auth.pass}`, 'utf8').toString('base64')}`);
-    } else {
-      reply = await this.command('AUTH LOGIN');
-      if (reply.code === 334) reply = await this.command(Buffer.from(auth.user, 'utf8').toString('base64'));
-      if (reply.code === 334) reply = await this.command(Buffer.from(auth.pass, 'utf8').toString('base64'));
+  private async login(auth: SmtpAuth): Promise<void> {
+    const offered = this.info.authMethods;
+    let method: string | undefined;
+    if (auth.oauth2Token) method = offered.includes('XOAUTH2') ? 'XOAUTH2' : undefined;
+    // Over TLS the plain mechanisms are safe and the most widely supported; in the clear (SMTP_TLS=none)
+    // CRAM-MD5 at least keeps the password itself off the wire.
+    else method = (this.secure ? ['PLAIN', 'LOGIN', 'CRAM-MD5'] : ['CRAM-MD5', 'PLAIN', 'LOGIN']).find((m) => offered.includes(m));
+    if (!method) {
+      const has = offered.length > 0 ? `it offers AUTH ${offered.join(' ')}` : 'it offers no AUTH at all';
+      const want = auth.oauth2Token ? 'XOAUTH2 (SMTP_OAUTH2_TOKEN is set)' : 'PLAIN, LOGIN or CRAM-MD5';
+      throw new SmtpError(`the relay cannot take Kilat's login: ${has}, Kilat needs ${want}`, { stage: 'auth', code: 'ENOAUTH', permanent: true });
     }
-    if (reply.code !== 235) throw new SmtpError(`authentication failed: ${reply.code} ${reply.text}`, undefined, `${reply.code} ${reply.text}`, 'EAUTH');
+    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+    let reply: Reply;
+    if (method === 'PLAIN') {
+      reply = await this.command(`AUTH PLAIN ${b64(`\0${auth.user}\0${auth.pass ?? ''}`)}`);
+    } else if (method === 'LOGIN') {
+      reply = await this.command('AUTH LOGIN');
+      if (reply.code === 334) reply = await this.command(b64(auth.user));
+      if (reply.code === 334) reply = await this.command(b64(auth.pass ?? ''));
+    } else if (method === 'CRAM-MD5') {
+      reply = await this.command('AUTH CRAM-MD5');
+      if (reply.code === 334) {
+        const challenge = Buffer.from(reply.text.trim(), 'base64').toString('latin1');
+        const digest = createHmac('md5', auth.pass ?? '').update(challenge, 'latin1').digest('hex');
+        reply = await this.command(b64(`${auth.user} ${digest}`));
+      }
+    } else {
+      reply = await this.command(`AUTH XOAUTH2 ${b64(`user=${auth.user}\x01auth=Bearer ${auth.oauth2Token}\x01\x01`)}`);
+      // A refused token comes back as a 334 with a JSON error; an empty line gets the final reply.
+      if (reply.code === 334) reply = await this.command('');
+    }
+    if (reply.code !== 235) {
+      throw new SmtpError(`the relay refused the login (${method}): ${reply.code} ${firstLine(reply.text)}`, {
+        stage: 'auth',
+        responseCode: reply.code,
+        enhancedCode: enhancedCodeOf(reply.text),
+        response: `${reply.code} ${firstLine(reply.text)}`,
+        code: 'EAUTH',
+        permanent: reply.code >= 500 || reply.code < 400,
+      });
+    }
+    this.info.authenticated = { user: auth.user, method };
   }
 
   private command(line: string): Promise<Reply> {
-    if (this.broken) return Promise.reject(this.failure);
+    if (this.broken) return Promise.reject(this.failure ?? this.lost(this.stage));
     const reply = this.next();
     this.socket.write(`${line}\r\n`);
     return reply;
   }
 
   private next(): Promise<Reply> {
-    if (this.broken) return Promise.reject(this.failure);
+    if (this.broken) return Promise.reject(this.failure ?? this.lost(this.stage));
     return new Promise<Reply>((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** The error for a message whose connection failed before the relay answered. */
+  private lost(stage: SmtpStage): SmtpError {
+    const f = this.failure;
+    return new SmtpError(f?.message ?? 'connection closed', {
+      stage,
+      code: f?.code ?? 'ECONNECTION',
+      // Only a connection the relay closed makes the message worth one resend; a timeout does not.
+      resendable: (f?.code ?? 'ECONNECTION') === 'ECONNECTION',
+    });
+  }
+
+  private noteTls(socket: tls.TLSSocket): void {
+    this.info.tls = { protocol: socket.getProtocol() ?? '', cipher: socket.getCipher()?.name ?? '' };
   }
 
   private attach(socket: net.Socket | tls.TLSSocket): void {
@@ -178,14 +412,20 @@ export class SmtpConnection {
     // Replies are ASCII; latin1 keeps any stray byte one character wide.
     socket.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
     socket.on('timeout', () => {
-      this.fail(new SmtpError('SMTP connection timed out', undefined, undefined, 'ETIMEDOUT'));
+      if (this.waiting.length === 0 && !this.broken) {
+        // Idle in the pool for SMTP_TIMEOUT_MS: leave politely instead of dropping the line.
+        void this.quit();
+        return;
+      }
+      this.fail(new SmtpError(`the relay did not answer within ${this.opts.socketTimeoutMs} ms`, { stage: this.stage, code: 'ETIMEDOUT' }));
       socket.destroy();
     });
-    socket.on('error', (err) => this.fail(new SmtpError(err.message, undefined, undefined, 'ECONNECTION')));
-    socket.on('close', () => this.fail(new SmtpError('connection closed by the server', undefined, undefined, 'ECONNECTION')));
+    socket.on('error', (err) => this.fail(new SmtpError(`connection to the relay failed: ${err.message}`, { stage: this.stage, code: 'ECONNECTION' })));
+    socket.on('close', () => this.fail(new SmtpError('the relay closed the connection', { stage: this.stage, code: 'ECONNECTION' })));
   }
 
   private onData(chunk: string): void {
+    if (this.quitting) return;
     this.buffer += chunk;
     let at: number;
     while ((at = this.buffer.indexOf('\n')) >= 0) {
@@ -199,7 +439,7 @@ export class SmtpConnection {
       this.lines = [];
       const waiter = this.waiting.shift();
       if (!waiter || !Number.isInteger(code)) {
-        this.fail(new SmtpError(`unexpected reply: ${line.slice(0, 200)}`, undefined, line, 'EPROTOCOL'));
+        this.fail(new SmtpError(`unexpected reply from the relay: ${line.slice(0, 200)}`, { stage: this.stage, code: 'EPROTOCOL' }));
         this.socket.destroy();
         return;
       }
@@ -207,7 +447,7 @@ export class SmtpConnection {
       waiter.resolve({ code, text });
     }
     if (this.buffer.length > 64 * 1024) {
-      this.fail(new SmtpError('reply too long', undefined, undefined, 'EPROTOCOL'));
+      this.fail(new SmtpError('reply too long', { stage: this.stage, code: 'EPROTOCOL' }));
       this.socket.destroy();
     }
   }
@@ -219,55 +459,119 @@ export class SmtpConnection {
   }
 }
 
-/**
- * Only a reply about this recipient or this message (RCPT TO, the end of DATA) carries its code as
- * `responseCode`, the field that makes a 5xx a hard bounce. A refused greeting, EHLO, login or MAIL
- * FROM is about the sender or the relay: suppressing recipients for it would be wrong, so it is a
- * temporary failure that names the reply.
- */
-function replyError(reply: Reply, stage: string): SmtpError {
-  const response = `${reply.code} ${reply.text.split('\n')[0]}`;
-  const aboutRecipient = stage === 'RCPT TO' || stage === 'DATA';
-  return new SmtpError(`${stage} refused: ${response}`, aboutRecipient ? reply.code : undefined, response, aboutRecipient ? undefined : 'EENVELOPE');
+const firstLine = (text: string) => text.split('\n')[0]!;
+
+/** "5.1.1" from "5.1.1 <x@y>: unknown", or undefined. RFC 3463: class.subject.detail. */
+export function enhancedCodeOf(text: string): string | undefined {
+  const m = /^([245]\.\d{1,3}\.\d{1,3})(?:\s|$)/.exec(text);
+  return m?.[1];
 }
 
-/** A line starting with "." gets another one (RFC 5321 4.5.2); MIME bodies here rarely have any. */
-function dotStuff(data: string): string {
+/** A refusal by the relay, at a stage. A 421 anywhere means the relay is closing the connection. */
+function replyError(reply: Reply, stage: SmtpStage): SmtpError {
+  const response = `${reply.code} ${firstLine(reply.text)}`;
+  return new SmtpError(`${stage.toUpperCase()} refused: ${response}`, {
+    stage,
+    responseCode: reply.code,
+    enhancedCode: enhancedCodeOf(reply.text),
+    response,
+    resendable: reply.code === 421 && (stage === 'mail' || stage === 'rcpt' || stage === 'data' || stage === 'message'),
+  });
+}
+
+const bytes = (n: number) => n.toLocaleString('en-US');
+
+// A line end that is not CRLF: a bare LF or a bare CR.
+const BARE_LINE_END = /\r(?!\n)|(?<!\r)\n/;
+
+/** Makes every line end CRLF (RFC 5321 2.3.8), dot-stuffs (4.5.2) and appends the final dot. */
+function normaliseLineEnds(data: string): string {
+  if (BARE_LINE_END.test(data)) data = data.replace(/\r\n|\r|\n/g, '\r\n');
   if (data.charCodeAt(0) === 46) data = `.${data}`;
-  return data.includes('\n.') ? data.replace(/\n\./g, '\n..') : data;
+  if (data.includes('\n.')) data = data.replace(/\n\./g, '\n..');
+  return data.endsWith('\r\n') ? `${data}.\r\n` : `${data}\r\n.\r\n`;
 }
 
-function connectSocket(opts: SmtpConnectionOptions): Promise<net.Socket | tls.TLSSocket> {
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
+// Printable ASCII without < and >: an address that needs no further look.
+const PLAIN_ADDRESS = /^[\x21-\x3b\x3d\x3f-\x7e]*$/;
+
+/**
+ * The address as it goes into MAIL FROM / RCPT TO: an IDN domain in its ASCII form; `utf8` when the
+ * local part still needs SMTPUTF8 (RFC 6531). Control characters and angle brackets never reach the wire.
+ */
+function envelopeAddress(address: string, stage: 'mail' | 'rcpt'): { address: string; utf8: boolean } {
+  if (PLAIN_ADDRESS.test(address)) return { address, utf8: false };
+  if (/[\x00-\x20\x7f<>]/.test(address)) throw new SmtpError('an address with spaces, control characters or angle brackets cannot be sent', { stage, code: 'EADDRESS', permanent: true });
+  const at = address.lastIndexOf('@');
+  const local = at >= 0 ? address.slice(0, at) : address;
+  const domain = at >= 0 ? address.slice(at + 1) : '';
+  const ascii = domain ? domainToASCII(domain) || domain : '';
+  return { address: at >= 0 ? `${local}@${ascii}` : local, utf8: !PRINTABLE_ASCII.test(local) || !PRINTABLE_ASCII.test(ascii) };
+}
+
+/** TLS settings for both implicit TLS and STARTTLS: SNI for names, the certificate checked against what SMTP_URL says. */
+function tlsOptions(opts: SmtpConnectionOptions): tls.ConnectionOptions {
+  const isIp = net.isIP(opts.host) !== 0;
+  return {
+    host: opts.host,
+    // SNI carries names only (RFC 6066); an IP-addressed relay is checked against its IP SANs.
+    servername: isIp ? undefined : opts.host,
+    rejectUnauthorized: opts.rejectUnauthorized,
+    ...(opts.ca ? { ca: [...tls.rootCertificates, opts.ca] } : {}),
+    // Node checks a socket handed to tls.connect against "localhost" unless told otherwise.
+    checkServerIdentity: (_name, cert) => tls.checkServerIdentity(opts.host, cert),
+  };
+}
+
+// Certificate problems a retry cannot fix; anything else in a handshake (a reset) may be passing.
+const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|ERR_SSL|EPROTO/;
+
+function tlsError(err: NodeJS.ErrnoException, opts: SmtpConnectionOptions): SmtpError {
+  const code = err.code ?? '';
+  const untrusted = /SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
+  const hint = untrusted ? ' (a relay with a private CA needs SMTP_TLS_CA)' : code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? ` (the certificate must name ${opts.host}, as SMTP_URL does)` : '';
+  return new SmtpError(`TLS with the relay ${opts.host}:${opts.port} failed: ${err.message}${hint}`, { stage: 'starttls', code: 'ETLS', permanent: CERT_ERRORS.test(code) });
+}
+
+function connectSocket(opts: SmtpConnectionOptions, pending: { socket?: net.Socket; stage: SmtpStage }): Promise<net.Socket | tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
-      clearTimeout(timer);
+    const where = `${opts.host}:${opts.port}`;
+    const onError = (err: NodeJS.ErrnoException) => {
       socket.destroy();
-      reject(new SmtpError(`cannot connect to ${opts.host}:${opts.port}: ${err.message}`, undefined, undefined, 'ECONNECTION'));
+      if (pending.stage === 'starttls') return reject(tlsError(err, opts));
+      // A name that does not resolve will not start resolving by itself; a refused port may be a restart.
+      const dns = err.code === 'ENOTFOUND';
+      reject(
+        new SmtpError(dns ? `the relay's host name ${opts.host} does not resolve` : `cannot connect to the relay ${where}: ${err.message}`, {
+          stage: 'connect',
+          code: dns ? 'EDNS' : 'ECONNECTION',
+          permanent: dns,
+        }),
+      );
     };
-    const socket = opts.secure
-      ? tls.connect({ host: opts.host, port: opts.port, servername: net.isIP(opts.host) ? undefined : opts.host, rejectUnauthorized: opts.rejectUnauthorized }, () => done())
-      : net.connect({ host: opts.host, port: opts.port }, () => done());
-    const timer = setTimeout(() => onError(new Error(`no connection within ${opts.connectTimeoutMs} ms`)), opts.connectTimeoutMs);
     const done = () => {
-      clearTimeout(timer);
       socket.off('error', onError);
       socket.setNoDelay(true);
       resolve(socket);
     };
+    const socket: net.Socket = opts.tls === 'implicit' ? tls.connect({ ...tlsOptions(opts), port: opts.port }, done) : net.connect({ host: opts.host, port: opts.port }, done);
+    if (opts.tls === 'implicit') socket.once('connect', () => (pending.stage = 'starttls'));
+    pending.socket = socket;
     socket.once('error', onError);
   });
 }
 
 function upgrade(socket: net.Socket | tls.TLSSocket, opts: SmtpConnectionOptions): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const secured = tls.connect(
-      { socket, servername: net.isIP(opts.host) ? undefined : opts.host, rejectUnauthorized: opts.rejectUnauthorized },
-      () => {
-        secured.off('error', onError);
-        resolve(secured);
-      },
-    );
-    const onError = (err: Error) => reject(new SmtpError(`STARTTLS failed: ${err.message}`, undefined, undefined, 'ETLS'));
+    const secured = tls.connect({ ...tlsOptions(opts), socket }, () => {
+      secured.off('error', onError);
+      secured.off('close', onClose);
+      resolve(secured);
+    });
+    const onError = (err: NodeJS.ErrnoException) => reject(tlsError(err, opts));
+    const onClose = () => reject(new SmtpError(`the relay ${opts.host}:${opts.port} closed the connection during the TLS handshake`, { stage: 'starttls', code: 'ETLS' }));
     secured.once('error', onError);
+    secured.once('close', onClose);
   });
 }

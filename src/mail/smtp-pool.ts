@@ -1,91 +1,118 @@
-import os from 'node:os';
-import { SmtpConnection, SmtpError, type SmtpConnectionOptions } from './smtp-connection';
+import { SmtpConnection, SmtpError, type SmtpConnectionOptions, type SmtpSessionInfo } from './smtp-connection';
 
 export interface SmtpPoolOptions {
-  /** smtp://[user:pass@]host[:port] (STARTTLS when offered) or smtps://… (TLS from the start). */
-  url: string;
+  connection: SmtpConnectionOptions;
   /** Connections kept open at most. */
   size: number;
-  connectTimeoutMs?: number;
-  socketTimeoutMs?: number;
+  /** Messages per connection before it is closed with QUIT and replaced (nodemailer's pool: 100). */
+  maxMessagesPerConnection?: number;
 }
 
 export interface SmtpPool {
   send(from: string, to: string, raw: string): Promise<void>;
-  /** Opens up to `n` connections now, so the first message of the next alert does not wait for a handshake. */
-  warm(n: number): Promise<void>;
+  /**
+   * Opens up to `n` connections now, so the first message of the next alert does not wait for a
+   * handshake. Resolves with what the first connection learnt about the relay, or rejects with why
+   * no connection could be opened.
+   */
+  warm(n: number): Promise<SmtpSessionInfo>;
   close(): Promise<void>;
 }
 
-export function smtpOptionsFromUrl(url: string, timeouts: { connectTimeoutMs?: number; socketTimeoutMs?: number } = {}): SmtpConnectionOptions {
-  const u = new URL(url);
-  const secure = u.protocol === 'smtps:';
-  const user = decodeURIComponent(u.username);
-  return {
-    host: u.hostname.replace(/^\[|\]$/g, ''),
-    port: u.port ? Number(u.port) : secure ? 465 : 587,
-    secure,
-    auth: user ? { user, pass: decodeURIComponent(u.password) } : undefined,
-    name: os.hostname() || 'localhost',
-    // nodemailer's URL spelling, kept so existing SMTP_URLs mean the same: ?tls.rejectUnauthorized=false
-    rejectUnauthorized: u.searchParams.get('tls.rejectUnauthorized') !== 'false',
-    connectTimeoutMs: timeouts.connectTimeoutMs ?? 10_000,
-    socketTimeoutMs: timeouts.socketTimeoutMs ?? 30_000,
-  };
-}
+type Waiter = { resolve: (c: SmtpConnection) => void; reject: (e: Error) => void };
+
+const closedError = () => new SmtpError('SMTP pool closed', { stage: 'connect', code: 'ECONNECTION' });
 
 /**
  * At most `size` open SMTP connections shared by every send of this process; a send waits for a
- * free connection, first come first served. A connection that breaks is dropped and replaced on
- * demand, so a relay restart costs the messages in flight (retried by their batch), nothing more.
+ * free connection, first come first served. How it treats a relay:
+ *  - until one connection has opened, it tries one at a time, and when that attempt fails every send
+ *    waiting behind it fails with the same error: a wrong password costs one login, not one per message;
+ *  - a relay that refuses extra connections (421 at the greeting while others are open) shrinks the
+ *    pool to what it accepts; the sends wait for the open connections instead of failing;
+ *  - a connection is closed with QUIT after `maxMessagesPerConnection` messages, and sooner when the
+ *    relay has shown it ends sessions earlier (then the pool keeps under that count);
+ *  - a message whose connection dropped (or said 421) before the relay answered is sent once more on
+ *    another connection instead of failing.
  */
 export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
-  const connOpts = smtpOptionsFromUrl(opts.url, opts);
   const idle: SmtpConnection[] = [];
-  const waiters: { resolve: (c: SmtpConnection) => void; reject: (e: Error) => void }[] = [];
+  const waiters: Waiter[] = [];
+  let limit = opts.size;
+  let perConnection = opts.maxMessagesPerConnection ?? 100;
+  // Connections open or being opened.
   let open = 0;
+  let opening = 0;
+  // A connection opened since the last failed attempt: more may be opened side by side.
+  let proven = false;
   let closed = false;
 
-  // A connection attempt failed, so its slot is free again: a send queued behind it gets its own try
-  // (and its own error while the server is down) instead of waiting for a release that never comes.
-  const slotFreed = () => {
-    open--;
-    const next = waiters.shift();
-    if (next) {
-      if (closed) next.reject(new SmtpError('SMTP pool closed', undefined, undefined, 'ECONNECTION'));
-      else openFor(next);
-    }
+  const canOpen = () => open < limit && (proven || opening === 0);
+
+  const kick = () => {
+    while (waiters.length > 0 && canOpen()) openFor(waiters.shift()!);
   };
 
-  const openFor = (waiter: { resolve: (c: SmtpConnection) => void; reject: (e: Error) => void }) => {
+  const failAll = (err: Error) => {
+    for (const w of waiters.splice(0)) w.reject(err);
+  };
+
+  const openFor = (waiter: Waiter) => {
     open++;
-    SmtpConnection.open(connOpts).then(waiter.resolve, (err: Error) => {
-      waiter.reject(err);
-      slotFreed();
-    });
+    opening++;
+    SmtpConnection.open(opts.connection).then(
+      (c) => {
+        opening--;
+        proven = true;
+        if (closed) {
+          open--;
+          void c.quit();
+          return waiter.reject(closedError());
+        }
+        waiter.resolve(c);
+        kick();
+      },
+      (err: Error) => {
+        opening--;
+        open--;
+        if (closed) return waiter.reject(closedError());
+        if (open > 0) {
+          // Other connections are up: a relay that refuses an extra one caps the pool there; the send
+          // waits for one of the open connections.
+          if (refusedAtGreeting(err)) limit = Math.max(1, open);
+          waiters.unshift(waiter);
+          kick();
+          return;
+        }
+        proven = false;
+        waiter.reject(err);
+        failAll(err);
+      },
+    );
   };
 
   const acquire = (): Promise<SmtpConnection> =>
     new Promise((resolve, reject) => {
-      if (closed) return reject(new SmtpError('SMTP pool closed', undefined, undefined, 'ECONNECTION'));
+      if (closed) return reject(closedError());
       while (idle.length > 0) {
         const c = idle.pop()!;
         if (!c.broken) return resolve(c);
         open--;
       }
-      if (open < opts.size) openFor({ resolve, reject });
-      else waiters.push({ resolve, reject });
+      if (canOpen() && waiters.length === 0) openFor({ resolve, reject });
+      else {
+        waiters.push({ resolve, reject });
+        kick();
+      }
     });
 
   const release = (c: SmtpConnection) => {
-    if (c.broken || closed) {
+    if (c.broken || closed || c.delivered >= perConnection) {
       open--;
-      c.destroy();
-      const waiter = waiters.shift();
-      if (waiter) {
-        if (closed) waiter.reject(new SmtpError('SMTP pool closed', undefined, undefined, 'ECONNECTION'));
-        else openFor(waiter);
-      }
+      if (c.broken || closed) c.destroy();
+      else void c.quit();
+      if (closed) failAll(closedError());
+      else kick();
       return;
     }
     const waiter = waiters.shift();
@@ -95,30 +122,41 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
 
   return {
     async send(from, to, raw) {
-      const c = await acquire();
-      try {
-        await c.send(from, to, raw);
-      } finally {
-        release(c);
+      for (let attempt = 1; ; attempt++) {
+        const c = await acquire();
+        try {
+          await c.send(from, to, raw);
+          return;
+        } catch (err) {
+          if (!(err instanceof SmtpError) || !err.resendable || attempt > 1) throw err;
+          // The relay ended the session at the start of a message after accepting some: that is its
+          // per-connection limit, so later connections stop short of it.
+          if (err.stage === 'mail' && c.delivered > 0) perConnection = Math.min(perConnection, c.delivered);
+        } finally {
+          release(c);
+        }
       }
     },
     async warm(n) {
-      const opening: Promise<void>[] = [];
-      while (open < Math.min(n, opts.size)) {
-        open++;
-        opening.push(
-          SmtpConnection.open(connOpts).then(
-            (c) => release(c),
-            () => slotFreed(),
-          ),
-        );
-      }
-      await Promise.all(opening);
+      const first = await acquire();
+      const info = first.info;
+      const more: Promise<SmtpConnection>[] = [];
+      for (let i = 1; i < Math.min(n, limit); i++) more.push(acquire());
+      release(first);
+      for (const c of await Promise.allSettled(more)) if (c.status === 'fulfilled') release(c.value);
+      return info;
     },
     async close() {
       closed = true;
-      for (const w of waiters.splice(0)) w.reject(new SmtpError('SMTP pool closed', undefined, undefined, 'ECONNECTION'));
+      failAll(closedError());
       await Promise.all(idle.splice(0).map((c) => c.quit()));
     },
   };
+}
+
+/** The relay turned the connection away before or at its greeting (a connection limit), not about our login or TLS. */
+function refusedAtGreeting(err: Error): boolean {
+  if (!(err instanceof SmtpError)) return false;
+  if (err.stage === 'greeting') return err.responseCode === undefined || (err.responseCode >= 400 && err.responseCode < 500);
+  return false;
 }

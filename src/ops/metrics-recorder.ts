@@ -10,6 +10,8 @@ export const METRIC_FIELDS = {
   sent: 'emails_sent',
   failed: 'emails_failed',
   suppressed: 'emails_suppressed',
+  /** Alerts Kilat paused itself, per cause: `alerts_self_paused:relay` etc. */
+  selfPaused: 'alerts_self_paused',
   latency: 'send_latency',
   p90: 'publish_to_p90',
 } as const;
@@ -61,6 +63,11 @@ export class MetricsRecorder {
 
   suppressed(): void {
     this.add(METRIC_FIELDS.suppressed);
+  }
+
+  /** Counted at once (rare, and an operator wants to see it now), not at the next flush. */
+  async selfPaused(cause: string): Promise<void> {
+    await this.deps.redis.hincrby(this.deps.keys.metrics(), `${METRIC_FIELDS.selfPaused}:${cause}`, 1).catch(() => this.add(`${METRIC_FIELDS.selfPaused}:${cause}`));
   }
 
   /** Writes what was counted since the last flush; flushes never overlap. */

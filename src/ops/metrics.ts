@@ -39,6 +39,18 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
   counter('kilat_emails_failed_total', 'Alert emails that failed for good (hard bounce or out of retries).', METRIC_FIELDS.failed);
   counter('kilat_emails_suppressed_total', 'Addresses suppressed after a permanent (5xx) refusal.', METRIC_FIELDS.suppressed);
 
+  new Counter({
+    name: 'kilat_alerts_self_paused_total',
+    help: 'Alerts Kilat paused itself: cause relay (the relay, the sender or the configuration refused it), recipients (the circuit breaker), deferrals (the relay deferred most of a batch).',
+    labelNames: ['cause'],
+    registers: [registry],
+    async collect() {
+      const h = await readHash();
+      this.reset();
+      for (const cause of ['relay', 'recipients', 'deferrals']) this.inc({ cause }, Number(h[`${METRIC_FIELDS.selfPaused}:${cause}`] ?? 0));
+    },
+  });
+
   new Gauge({
     name: 'kilat_alerts',
     help: 'Alerts by state, among the most recent alerts.',

@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import type { AlertStore } from '../alerts/alert-store';
 import type { SubscriberStore } from '../subscribers/subscriber-store';
 
-export type WebhookEvent = 'alert.completed' | 'subscriber.confirmed' | 'subscriber.unsubscribed';
+export type WebhookEvent = 'alert.completed' | 'alert.paused' | 'subscriber.confirmed' | 'subscriber.unsubscribed';
 
 /** The job carries ids only; the body is built when it is delivered. */
 export interface WebhookJob {

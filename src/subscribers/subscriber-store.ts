@@ -234,6 +234,22 @@ active(P, r.l, seq, 1)
 return 'resumed'
 `,
   },
+  kilatUnbounce: {
+    keys: 3,
+    // KEYS: record bucket, overflow bucket, shard prefix. ARGV: seq. Undoes a hard bounce that was
+    // not the reader's (a relay refusing everyone): bounced -> confirmed, back into fan-out. Any
+    // other status (they unsubscribed meanwhile) stays. Returns 'restored', 'not_found' or the code.
+    lua: `${LUA_LIB}
+local P, seq = KEYS[3], tonumber(ARGV[1])
+local r = rload(P, seq)
+if not r then return 'not_found' end
+if r.st ~= 'b' then return r.st end
+r.st = 'c'
+rput(P, seq, pack(r))
+active(P, r.l, seq, 1)
+return 'restored'
+`,
+  },
   kilatErase: {
     keys: 5,
     // KEYS: record bucket, overflow bucket, shard prefix, softBounces, suppressed. ARGV: seq, id,
@@ -442,6 +458,12 @@ export class SubscriberStore {
   /** paused -> confirmed (back into fan-out); returns 'resumed', 'not_found' or the status it had. */
   async resume(id: number): Promise<string> {
     const r = (await this.run('kilatResume', this.recordKeys(id), [this.seqOf(id)])) as string;
+    return STATUS_NAMES[r] ?? r;
+  }
+
+  /** bounced -> confirmed, for a bounce the circuit breaker found was the relay's; returns 'restored', 'not_found' or the status it had. */
+  async unbounce(id: number): Promise<string> {
+    const r = (await this.run('kilatUnbounce', this.recordKeys(id), [this.seqOf(id)])) as string;
     return STATUS_NAMES[r] ?? r;
   }
 

@@ -8,6 +8,7 @@ import { createBatchSender } from '../../src/alerts/send-batch';
 import { createMailer } from '../../src/mail/mailer';
 import { createRenderer } from '../../src/mail/render';
 import { createSmtpTransport } from '../../src/mail/transport';
+import { smtpOptions } from '../helpers/smtp-options';
 import { createLinks } from '../../src/subscribers/links';
 import { TokenSigner } from '../../src/subscribers/tokens';
 import { loadCatalog } from '../../src/i18n';
@@ -61,7 +62,7 @@ describe('bounces and suppression at send time', () => {
     // would take minutes to run out).
     const keys = createKeys(k.config.keyPrefix);
     const alerts = new AlertStore({ redis: k.redis.client, keys });
-    const transport = createSmtpTransport({ url: k.smtp.url, poolSize: 2 });
+    const transport = createSmtpTransport({ connection: smtpOptions(k.smtp.url), poolSize: 2 });
     const renderer = createRenderer({ catalog: loadCatalog(), templatesDir, siteName: 'Kilat', excerptParagraphs: 3, timeZone: 'Asia/Jakarta', confirmTokenTtlHours: 48 });
     const sender = createBatchSender({
       alerts,

@@ -3,6 +3,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { classifySendError } from '../../src/mail/transport';
 import { createSmtpPool } from '../../src/mail/smtp-pool';
+import { smtpOptions } from '../helpers/smtp-options';
 
 interface Received {
   from: string;
@@ -66,7 +67,7 @@ const message = (to: string, body: string) =>
 describe('pooled SMTP client', () => {
   test('upgrades with STARTTLS, logs in, keeps dots at line starts, and never opens more connections than its size', async () => {
     const server = await startServer();
-    const pool = createSmtpPool({ url: `smtp://kilat:${encodeURIComponent('s3cret: p@ss')}@127.0.0.1:${server.port}?tls.rejectUnauthorized=false`, size: 3 });
+    const pool = createSmtpPool({ connection: smtpOptions(`smtp://kilat:${encodeURIComponent('s3cret: p@ss')}@127.0.0.1:${server.port}?tls.rejectUnauthorized=false`), size: 3 });
     try {
       const body = '.starts with a dot\r\nline two\r\n..two dots\r\n.\r\nend\r\n';
       await Promise.all(Array.from({ length: 20 }, (_, i) => pool.send('alerts@kilat.example', `reader${i}@contoh.co.id`, message(`reader${i}@contoh.co.id`, body))));
@@ -88,12 +89,12 @@ describe('pooled SMTP client', () => {
 
   test('a refused recipient is a classified error and the connection goes on serving the next message', async () => {
     const server = await startServer((to) => (to.startsWith('gone') ? 550 : to.startsWith('later') ? 451 : undefined));
-    const pool = createSmtpPool({ url: `smtp://kilat:${encodeURIComponent('s3cret: p@ss')}@127.0.0.1:${server.port}?tls.rejectUnauthorized=false`, size: 1 });
+    const pool = createSmtpPool({ connection: smtpOptions(`smtp://kilat:${encodeURIComponent('s3cret: p@ss')}@127.0.0.1:${server.port}?tls.rejectUnauthorized=false`), size: 1 });
     try {
       const hard = await pool.send('a@kilat.example', 'gone@contoh.co.id', message('gone@contoh.co.id', 'x\r\n')).catch((e: unknown) => e);
-      expect(classifySendError(hard)).toMatchObject({ kind: 'permanent', code: 550 });
+      expect(classifySendError(hard)).toMatchObject({ kind: 'recipient', code: 550 });
       const soft = await pool.send('a@kilat.example', 'later@contoh.co.id', message('later@contoh.co.id', 'x\r\n')).catch((e: unknown) => e);
-      expect(classifySendError(soft)).toMatchObject({ kind: 'temporary', code: 451 });
+      expect(classifySendError(soft)).toMatchObject({ kind: 'mailbox', code: 451 });
       await pool.send('a@kilat.example', 'ok@contoh.co.id', message('ok@contoh.co.id', 'x\r\n'));
       expect(server.received.map((m) => m.to)).toEqual([['ok@contoh.co.id']]);
     } finally {
@@ -102,18 +103,16 @@ describe('pooled SMTP client', () => {
     }
   });
 
-  test('a wrong password or a closed port fails as a temporary error naming the cause', async () => {
+  test('a wrong password is a permanent relay failure and a closed port a temporary one, each naming the cause', async () => {
     const server = await startServer();
-    const wrong = createSmtpPool({ url: `smtp://kilat:nope@127.0.0.1:${server.port}?tls.rejectUnauthorized=false`, size: 1 });
+    const wrong = createSmtpPool({ connection: smtpOptions(`smtp://kilat:nope@127.0.0.1:${server.port}?tls.rejectUnauthorized=false`), size: 1 });
     const err = await wrong.send('a@kilat.example', 'b@contoh.co.id', message('b@contoh.co.id', 'x\r\n')).catch((e: unknown) => e);
-    expect(classifySendError(err)).toMatchObject({ kind: 'temporary' });
-    expect(String((err as Error).message)).toMatch(/authentication failed/);
+    expect(classifySendError(err)).toMatchObject({ kind: 'relay', permanent: true, reason: expect.stringMatching(/^the relay refused the login: 535 /) });
     await wrong.close();
     await server.stop();
-    const closed = createSmtpPool({ url: `smtp://127.0.0.1:${server.port}`, size: 1 });
+    const closed = createSmtpPool({ connection: smtpOptions(`smtp://127.0.0.1:${server.port}`), size: 1 });
     const refused = await closed.send('a@kilat.example', 'b@contoh.co.id', 'x\r\n').catch((e: unknown) => e);
-    expect(classifySendError(refused)).toMatchObject({ kind: 'temporary' });
-    expect(String((refused as Error).message)).toMatch(/cannot connect/);
+    expect(classifySendError(refused)).toMatchObject({ kind: 'relay', permanent: false, reason: expect.stringMatching(/^cannot connect to the relay 127\.0\.0\.1:\d+/) });
     await closed.close();
   });
 });

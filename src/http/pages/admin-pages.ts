@@ -37,6 +37,7 @@ iframe { width: 100%; height: 32rem; border: 1px solid var(--line); background: 
 pre { white-space: pre-wrap; background: #f7f7f7; padding: .75rem; border: 1px solid var(--line); max-height: 20rem; overflow: auto; }
 svg text { font: 12px system-ui, sans-serif; fill: var(--muted); }
 .state { font-weight: 600; }
+.reason { overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: .5rem 0; }
 dt { font-weight: 600; } dd { margin: 0; }
 @media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
@@ -147,7 +148,7 @@ export function alertsTable(alerts: AlertStatus[]): SafeHtml {
 <thead><tr><th scope="col" class="wide">#</th><th scope="col">Headline</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col" class="wide">Created</th></tr></thead>
 <tbody>
 ${alerts.map(
-  (a) => html`<tr><td class="wide">${a.id}</td><td><a href="/admin/alerts/${a.id}">${a.title}</a></td><td class="state">${a.state}</td>
+  (a) => html`<tr><td class="wide">${a.id}</td><td><a href="/admin/alerts/${a.id}">${a.title}</a></td><td class="state">${a.state}${a.state === 'paused' && a.pausedBy === 'kilat' ? ' by Kilat' : ''}</td>
 <td><progress max="100" value="${percent(a)}" aria-label="Alert ${a.id} progress">${percent(a)}%</progress> <span class="progress-text">${a.sent} of ${a.total} sent${a.failed ? html`, ${a.failed} failed` : ''}</span></td>
 <td class="wide">${a.createdAt.replace('T', ' ').slice(0, 19)} UTC</td></tr>`,
 )}
@@ -201,7 +202,8 @@ export function alertDetail(a: AlertStatus & { p90Seconds?: number }, curve: Saf
 <p><a href="/admin">← All alerts</a></p>
 <dl>
 <dt>Headline</dt><dd>${a.title}</dd>
-<dt>State</dt><dd class="state">${a.state}</dd>
+<dt>State</dt><dd class="state">${a.state}${a.state === 'paused' && a.pausedBy === 'kilat' ? ' by Kilat' : ''}</dd>
+${a.reason ? html`<dt>Reason</dt><dd class="reason" id="alert-reason">${a.reason}${a.state === 'paused' && a.pausedBy === 'kilat' ? html` <strong>Nothing was counted against any subscriber. Fix it, then resume.</strong>` : ''}</dd>` : ''}
 <dt>Progress</dt><dd><progress max="100" value="${percent(a)}" aria-label="Progress">${percent(a)}%</progress> ${a.sent} sent, ${a.failed} failed, ${a.skipped} skipped of ${a.total}</dd>
 <dt>Language and topics</dt><dd>${a.locale}${a.topics.length ? html` · ${a.topics.join(', ')}` : ''}</dd>
 <dt>Created</dt><dd>${a.createdAt}</dd>
