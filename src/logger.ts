@@ -25,8 +25,9 @@ export function maskEmail(address: string): string {
 }
 
 // Anything shaped like local@domain inside free text (an SMTP reply, an error message). Bounded
-// parts keep it linear on hostile text; `<>` and quotes around an address stay where they are.
-const ADDRESS_IN_TEXT = /[^\s<>()[\]"',;:@]{1,64}@[A-Za-z0-9\u00a0-\uffff](?:[A-Za-z0-9\u00a0-\uffff.-]{0,252}[A-Za-z0-9\u00a0-\uffff])?/g;
+// parts keep it linear on hostile text; `<>` and quotes around an address stay where they are. `*`
+// counts as a domain character so that masking a masked text changes nothing.
+const ADDRESS_IN_TEXT = /[^\s<>()[\]"',;:@]{1,64}@[A-Za-z0-9*\u00a0-\uffff](?:[A-Za-z0-9*\u00a0-\uffff.-]{0,252}[A-Za-z0-9*\u00a0-\uffff])?/g;
 
 /** Masks every address in a text such as an SMTP reply ("550 5.1.1 <b***i@c***.co.id>: unknown"). */
 export function maskAddressesIn(text: string): string {

@@ -109,7 +109,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       // failures pause it there. What reaches here is a temporary failure (retried with backoff) or
       // Kilat's own trouble (Redis away), retried the same way.
       const result = await sender.send(job.data.alertId, job.data.batch, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 });
-      if (result.state === 'paused') {
+      if (result.state === 'paused' || result.retry > 0) {
         // Park the batch (no attempt used) and look again shortly: resume needs no re-enqueueing,
         // and the ledger makes the second run skip whoever already got the alert.
         await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);

@@ -103,8 +103,11 @@ if n > 0 then
   redis.call('HINCRBY', KEYS[1], ARGV[1], n)
   if ARGV[1] == 'sent' then
     redis.call('HSETNX', KEYS[1], 'firstSentAt', ARGV[2])
+    local counts = redis.call('HMGET', KEYS[1], 'breakerScore', 'relayRun')
+    -- A delivery ends a run of relay refusals (kilatRelayRefusal).
+    if counts[2] and counts[2] ~= '0' then redis.call('HSET', KEYS[1], 'relayRun', 0) end
     -- Deliveries pay the breaker's count back down; at zero its burst of hard bounces was normal.
-    local score = tonumber(redis.call('HGET', KEYS[1], 'breakerScore') or '0')
+    local score = tonumber(counts[1] or '0')
     if score > 0 then
       score = math.max(0, score - n)
       redis.call('HSET', KEYS[1], 'breakerScore', score)
@@ -170,6 +173,37 @@ local reopenJson = '[' .. table.concat(reopen, ',') .. ']'
 if #reopen > 0 then redis.call('HSET', KEYS[1], 'reopen', reopenJson, 'reopenTrip', trip) end
 redis.call('DEL', KEYS[5], KEYS[6])
 return {'tripped', tostring(trip), table.concat(ids, ','), reopenJson}
+`,
+  },
+  // KEYS: alert. ARGV: limit, reason, now. One more recipient the relay refused for its own reasons
+  // (a 5.7.x policy answer, a 5xx after DATA); a delivery resets the run (kilatRecordOutcome). At
+  // the limit, across every batch of the alert, it is the relay, not those recipients: pause.
+  // Returns 'paused' (this call paused it), 'counted', or 'held' (the alert is not sending).
+  kilatRelayRefusal: {
+    keys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'state') ~= 'sending' then return 'held' end
+if redis.call('HINCRBY', KEYS[1], 'relayRun', 1) < tonumber(ARGV[1]) then return 'counted' end
+redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', 'sending', 'pausedAt', ARGV[3], 'pauseReason', ARGV[2], 'pausedBy', 'kilat', 'relayRun', 0)
+return 'paused'
+`,
+  },
+  // KEYS: alert. ARGV: n, min, reason ('{d}' and '{sent}' are filled in), now. n recipients of a batch
+  // were still deferred at its last attempt. When the alert delivered nothing, or deferrals at last
+  // attempts outnumber deliveries (and there are at least min), the relay is deferring, not the
+  // mailboxes: pause, and they stay owed. Returns 'paused', 'soft' (mailboxes: soft bounces) or 'held'.
+  kilatDeferredAtLast: {
+    keys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'state') ~= 'sending' then return 'held' end
+local n = tonumber(ARGV[1])
+local d = redis.call('HINCRBY', KEYS[1], 'deferredAtLast', n)
+local sent = tonumber(redis.call('HGET', KEYS[1], 'sent') or '0')
+if sent > 0 and (d < tonumber(ARGV[2]) or d <= sent) then return 'soft' end
+redis.call('HINCRBY', KEYS[1], 'deferredAtLast', -n)
+local reason = string.gsub(string.gsub(ARGV[3], '{d}', tostring(d)), '{sent}', tostring(sent))
+redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', 'sending', 'pausedAt', ARGV[4], 'pauseReason', reason, 'pausedBy', 'kilat')
+return 'paused'
 `,
   },
   // KEYS: alert. ARGV: trip. The reopened batches of that trip are queued again.
@@ -443,6 +477,16 @@ export class AlertStore {
       return { kind: 'tripped', trip: Number(r[1]), undo: r[2] ? r[2].split(',').map(Number) : [], reopen: JSON.parse(r[3]!) as BatchRef[] };
     }
     return { kind: r[0] as 'suppress' | 'held' | 'settled' };
+  }
+
+  /** One recipient refused by the relay for its own reasons; see kilatRelayRefusal. */
+  async relayRefusal(id: string, limit: number, reason: string, now = Date.now()): Promise<'paused' | 'counted' | 'held'> {
+    return (await this.run('kilatRelayRefusal', [this.keys.alert(id)], [limit, reason.slice(0, 500), now])) as 'paused' | 'counted' | 'held';
+  }
+
+  /** `n` recipients still deferred at a batch's last attempt; see kilatDeferredAtLast. */
+  async deferredAtLast(id: string, n: number, min: number, reason: string, now = Date.now()): Promise<'paused' | 'soft' | 'held'> {
+    return (await this.run('kilatDeferredAtLast', [this.keys.alert(id)], [n, min, reason.slice(0, 500), now])) as 'paused' | 'soft' | 'held';
   }
 
   /** Whether a breaker trip undid this subscriber's bounce after it was recorded (then its suppression must go too). */

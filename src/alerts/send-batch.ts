@@ -69,7 +69,7 @@ export interface BatchResult {
   sent: number;
   failed: number;
   skipped: number;
-  /** Recipients that hit a temporary failure and are owed a retry. */
+  /** Recipients still owed after this run (held by a pause, undone by a breaker trip): the batch runs again. */
   retry: number;
   /** The alert's state after the batch; 'paused' means the batch stopped early and is owed again. */
   state: string;
@@ -145,7 +145,8 @@ const TEMPLATE_CACHE_SIZE = 16;
 // thousands of messages a second; one HGET per batch per interval is nothing beside that.
 const STATE_POLL_MS = 20;
 // Relay failures in a row (no delivery between them) after which a batch stops sending: the rest
-// would fail the same way, and a relay that locks accounts should not see hundreds of logins.
+// would fail the same way, and a relay that locks accounts should not see hundreds of logins. The
+// same number of recipients refused in a row by the relay's policy, across the alert, pauses it.
 const RELAY_RUN_TO_STOP = 3;
 // A relay failing only temporarily (refused connections, timeouts, 421) may be restarting: the batch
 // retries with backoff, and the alert pauses when this attempt fails too (with the default 2 s base,
@@ -155,9 +156,20 @@ const RELAY_TEMPORARY_PAUSE_ATTEMPT = 4;
 // enough that a relay answering 5.1.1 to everyone costs nobody their subscription, whatever the list
 // size; large enough that a real list's bounces (a few percent) never reach it.
 export const BREAKER_LIMIT = 20;
-// At the last attempt, deferrals of more than half of a batch's range (and at least this many) are the
-// relay's doing: no soft bounce for anyone.
+// At last attempts, deferrals that outnumber the alert's deliveries (and are at least this many) are
+// the relay's doing: no soft bounce for anyone (see kilatDeferredAtLast).
 const DEFERRAL_MIN = 3;
+
+type RelayFailure = Extract<SendFailure, { kind: 'relay' }>;
+/**
+ * A permanent refusal inside one recipient's transaction (RCPT, DATA, after the message) may be about
+ * that recipient's route: it counts toward the alert's run instead of pausing at once. Everything else
+ * (connecting, TLS, the login, MAIL FROM, the size limit) is about the relay as a whole.
+ */
+const aboutTransaction = (err: unknown, f: RelayFailure) => {
+  const stage = (err as { stage?: string }).stage;
+  return f.permanent && (stage === 'rcpt' || stage === 'data' || stage === 'message');
+};
 
 export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   const templates = new Map<string, Promise<MessageTemplate>>();
@@ -271,7 +283,9 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       const delivered: number[] = [];
       // Failures sorted by who is at fault (see classifySendError); only hard bounces touch a subscriber.
       const temporary: { subscriber: Subscriber; failure: SendFailure }[] = [];
-      const relay: { subscriber: Subscriber; failure: Extract<SendFailure, { kind: 'relay' }> }[] = [];
+      // The relay as a whole failing (see aboutTransaction), and refusals inside a transaction.
+      const relay: { subscriber: Subscriber; failure: RelayFailure }[] = [];
+      const refused: { subscriber: Subscriber; failure: RelayFailure }[] = [];
       const unsendable: { subscriber: Subscriber; failure: SendFailure }[] = [];
       let relayRun = 0;
       let renderFailure: unknown;
@@ -325,8 +339,19 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           } catch (err) {
             const failure = classifySendError(err);
             if (failure.kind === 'relay') {
-              relay.push({ subscriber: r, failure });
-              relayRun++;
+              if (!aboutTransaction(err, failure)) {
+                relay.push({ subscriber: r, failure });
+                // A refused login or a size limit will not change for the next recipient.
+                relayRun = failure.permanent ? RELAY_RUN_TO_STOP : relayRun + 1;
+                continue;
+              }
+              refused.push({ subscriber: r, failure });
+              const verdict = await deps.alerts.relayRefusal(alertId, RELAY_RUN_TO_STOP, failure.reason);
+              if (verdict === 'paused') {
+                stoppedBy = 'paused';
+                log.error({ cause: 'relay', reason: failure.reason }, `alert paused: ${failure.reason}`);
+                await deps.onSelfPause?.(alertId, 'relay', failure.reason);
+              }
               continue;
             }
             // The relay answered about this mailbox: the relay itself works.
@@ -363,30 +388,37 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const state = await selfPause(alertId, 'relay', worst.failure.reason, log, { relayFailures: relay.length, attempt: attempt.attempt, sent });
         return { sent, failed, skipped: skipped.length, retry: 0, state };
       }
-      // Refused by the relay one by one among deliveries (a policy answer about one recipient): not
-      // sent this time, never held against the recipient. Temporary ones are retried with the rest.
-      const relayLater = relay.filter((f) => !f.failure.permanent);
-      const notSent = [...relay.filter((f) => f.failure.permanent), ...unsendable];
-      if (notSent.length > 0) {
-        const n = (await deps.alerts.recordNew(alertId, 'failed', notSent.map((f) => f.subscriber.id))).length;
+      // An address this relay cannot take (it needs SMTPUTF8): not sent, never held against the reader.
+      if (unsendable.length > 0) {
+        const n = (await deps.alerts.recordNew(alertId, 'failed', unsendable.map((f) => f.subscriber.id))).length;
         failed += n;
         for (let i = 0; i < n; i++) deps.observer?.failed(alertId);
-        log.warn({ failed: notSent.length, error: notSent[notSent.length - 1]!.failure.message }, 'recipients not sent (the relay refused them); nothing counted against them');
+        log.warn({ failed: unsendable.length, error: unsendable[unsendable.length - 1]!.failure.message }, 'recipients not sent: this relay cannot take their addresses');
       }
 
-      const retry = [...temporary, ...relayLater];
+      // Deferred mailboxes, relay hiccups among deliveries, and refusals that did not add up to a run:
+      // retried with backoff; whoever is still left at the last attempt is recorded as failed.
+      const retry = [...temporary, ...relay, ...refused];
       if (retry.length > 0) {
         const sample = retry[retry.length - 1]!.failure.message;
         if (attempt.attempt < attempt.maxAttempts) {
           log.debug({ sent, failed, retry: retry.length, attempt: attempt.attempt, error: sample }, 'temporary failures; batch will be retried');
           throw new RetryableBatchError(retry.length, sample);
         }
-        if (temporary.length >= DEFERRAL_MIN && temporary.length * 2 > inRange.length) {
+        if (temporary.length > 0) {
           const reason =
-            `the relay deferred ${temporary.length} of the ${inRange.length} recipients of a batch through all ${attempt.maxAttempts} attempts (last: ${sample}); ` +
+            `the relay deferred {d} recipients through all ${attempt.maxAttempts} attempts and delivered {sent} (last: ${temporary[temporary.length - 1]!.failure.message}); ` +
             'that is the relay, not their mailboxes, so nobody got a soft bounce';
-          const state = await selfPause(alertId, 'deferrals', reason, log, { sent });
-          return { sent, failed, skipped: skipped.length, retry: 0, state };
+          const verdict = await deps.alerts.deferredAtLast(alertId, temporary.length, DEFERRAL_MIN, reason);
+          if (verdict !== 'soft') {
+            const state = verdict === 'paused' ? 'paused' : ((await deps.alerts.state(alertId)) ?? 'missing');
+            if (verdict === 'paused') {
+              const status = await deps.alerts.status(alertId);
+              log.error({ cause: 'deferrals', reason: status?.reason }, `alert paused: ${status?.reason}`);
+              await deps.onSelfPause?.(alertId, 'deferrals', status?.reason ?? reason);
+            }
+            return { sent, failed, skipped: skipped.length, retry: 0, state };
+          }
         }
         // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
         const settledNow = new Set(await deps.alerts.recordNew(alertId, 'failed', retry.map((t) => t.subscriber.id)));
@@ -401,7 +433,16 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         if (suppressed.length > 0) log.warn({ suppressed: suppressed.length }, 'soft bounce limit reached; addresses suppressed');
       }
       await deps.subscribers.clearSoftBounces(batch.shard, delivered);
-      const settled = inRange.length - (await deps.alerts.unsettled(alertId, inRange)).length;
+      const unsettled = await deps.alerts.unsettled(alertId, inRange);
+      // Recipients this run took that still have no outcome: held (the alert paused under a send in
+      // flight) or made owed again by a breaker trip. The batch is not done: it runs again.
+      const taken = new Set(recipients.map((r) => r.id));
+      const owedAgain = unsettled.filter((id) => taken.has(id)).length;
+      if (owedAgain > 0) {
+        log.info({ sent, failed, owedAgain }, 'recipients owed again; batch will run again');
+        return { sent, failed, skipped: skipped.length, retry: owedAgain, state: (await deps.alerts.state(alertId)) ?? 'missing' };
+      }
+      const settled = inRange.length - unsettled.length;
       const state = await deps.alerts.finishBatch(alertId, batch, settled);
       log.info({ sent, failed, skipped: skipped.length, state }, 'batch done');
       return { sent, failed, skipped: skipped.length, retry: 0, state };

@@ -190,8 +190,10 @@ export class SmtpConnection {
     const size = Buffer.byteLength(body, 'utf8');
     const maxSize = this.info.maxSize;
     if (maxSize > 0 && size > maxSize) {
-      // Declared limits are checked before any upload: the relay would refuse it after the whole transfer.
-      throw new SmtpError(`the relay's size limit is ${bytes(maxSize)} bytes and this message is ${bytes(size)} bytes`, { stage: 'mail', code: 'ESIZE', permanent: true });
+      // Declared limits are checked before any upload: the relay would refuse it after the whole
+      // transfer. This connection is retired: once the relay's limit is raised, a new one learns it.
+      void this.quit();
+      throw new SmtpError(`the relay's size limit is ${bytes(maxSize)} bytes and this message is ${bytes(size)} bytes`, { stage: 'mail', code: 'ESIZE', permanent: true, resendable: true });
     }
     const params = (this.extensions.has('SIZE') ? ` SIZE=${size}` : '') + (utf8 ? ' SMTPUTF8' : '');
     const mail = `MAIL FROM:<${sender.address}>${params}`;
@@ -237,6 +239,11 @@ export class SmtpConnection {
     }
     if (done.code >= 400) throw replyError(done, 'message');
     this.delivered++;
+  }
+
+  /** True while QUIT is on its way (the pool then lets it finish instead of cutting the line). */
+  get closing(): boolean {
+    return this.quitting;
   }
 
   /** Says QUIT and closes; waits at most a second for the relay's goodbye. */

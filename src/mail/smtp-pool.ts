@@ -33,7 +33,8 @@ const closedError = () => new SmtpError('SMTP pool closed', { stage: 'connect', 
  *  - a connection is closed with QUIT after `maxMessagesPerConnection` messages, and sooner when the
  *    relay has shown it ends sessions earlier (then the pool keeps under that count);
  *  - a message whose connection dropped (or said 421) before the relay answered is sent once more on
- *    another connection instead of failing.
+ *    another connection instead of failing; so is one over the size limit the connection learnt, on a
+ *    new connection (the relay's limit may have been raised since).
  */
 export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
   const idle: SmtpConnection[] = [];
@@ -109,8 +110,9 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
   const release = (c: SmtpConnection) => {
     if (c.broken || closed || c.delivered >= perConnection) {
       open--;
-      if (c.broken || closed) c.destroy();
-      else void c.quit();
+      if (c.broken || closed) {
+        if (!c.closing) c.destroy();
+      } else void c.quit();
       if (closed) failAll(closedError());
       else kick();
       return;
@@ -129,6 +131,13 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
           return;
         } catch (err) {
           if (!(err instanceof SmtpError) || !err.resendable || attempt > 1) throw err;
+          // A limit learnt at EHLO may be stale (the relay's was raised): ask a new connection.
+          if (err.code === 'ESIZE') {
+            for (const stale of idle.splice(0)) {
+              open--;
+              void stale.quit();
+            }
+          }
           // The relay ended the session at the start of a message after accepting some: that is its
           // per-connection limit, so later connections stop short of it.
           if (err.stage === 'mail' && c.delivered > 0) perConnection = Math.min(perConnection, c.delivered);
