@@ -187,7 +187,8 @@ export class SmtpConnection {
       throw new SmtpError(`the address ${stage === 'rcpt' ? to : from} needs SMTPUTF8, which the relay does not offer`, { stage, code: 'ESMTPUTF8', permanent: true });
     }
     const body = normaliseLineEnds(data);
-    const size = Buffer.byteLength(body, 'utf8');
+    // The message's own size (RFC 1870): without the final ".\r\n" (dot-stuffing may add a few bytes).
+    const size = Buffer.byteLength(body, 'utf8') - 3;
     const maxSize = this.info.maxSize;
     if (maxSize > 0 && size > maxSize) {
       // Declared limits are checked before any upload: the relay would refuse it after the whole
