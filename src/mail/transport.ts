@@ -106,6 +106,7 @@ export function relayReason(err: unknown, message = maskAddressesIn((err as Erro
     case 'auth':
       return `the relay refused the login: ${reply}`;
     case 'mail':
+      if (/STARTTLS|TLS first|encryption required/i.test(reply)) return `the relay requires TLS first: ${reply} (SMTP_TLS=none keeps Kilat from using it)`;
       if (e.responseCode === 530 || e.enhancedCode === '5.7.0' || /auth/i.test(reply)) {
         return `the relay requires a login: ${reply} (put the user name and password in SMTP_URL)`;
       }
