@@ -186,9 +186,7 @@ export class SmtpConnection {
       const stage = recipient.utf8 ? 'rcpt' : 'mail';
       throw new SmtpError(`the address ${stage === 'rcpt' ? to : from} needs SMTPUTF8, which the relay does not offer`, { stage, code: 'ESMTPUTF8', permanent: true });
     }
-    const body = normaliseLineEnds(data);
-    // The message's own size (RFC 1870): without the final ".\r\n" (dot-stuffing may add a few bytes).
-    const size = Buffer.byteLength(body, 'utf8') - 3;
+    const { body, size } = wireForm(data);
     const maxSize = this.info.maxSize;
     if (maxSize > 0 && size > maxSize) {
       // Declared limits are checked before any upload: the relay would refuse it after the whole
@@ -492,12 +490,17 @@ const bytes = (n: number) => n.toLocaleString('en-US');
 // A line end that is not CRLF: a bare LF or a bare CR.
 const BARE_LINE_END = /\r(?!\n)|(?<!\r)\n/;
 
-/** Makes every line end CRLF (RFC 5321 2.3.8), dot-stuffs (4.5.2) and appends the final dot. */
-function normaliseLineEnds(data: string): string {
+/**
+ * The message as it goes on the wire: every line end CRLF (RFC 5321 2.3.8), dot-stuffed (4.5.2),
+ * with the final dot; and its size for SIZE= (RFC 1870), as the relay will store it.
+ */
+function wireForm(data: string): { body: string; size: number } {
   if (BARE_LINE_END.test(data)) data = data.replace(/\r\n|\r|\n/g, '\r\n');
+  if (!data.endsWith('\r\n')) data = `${data}\r\n`;
+  const size = Buffer.byteLength(data, 'utf8');
   if (data.charCodeAt(0) === 46) data = `.${data}`;
   if (data.includes('\n.')) data = data.replace(/\n\./g, '\n..');
-  return data.endsWith('\r\n') ? `${data}.\r\n` : `${data}\r\n.\r\n`;
+  return { body: `${data}.\r\n`, size };
 }
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
