@@ -187,7 +187,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
 
   /** An alert that cannot be rendered stops at once, with the reason; it never sits in sending retrying. */
   async function failAlert(alertId: string, err: unknown, log: Logger): Promise<BatchResult> {
-    const reason = `the alert cannot be rendered: ${maskAddressesIn((err as Error).message ?? String(err)).slice(0, 400)}`;
+    const reason = `the alert cannot be rendered: ${maskAddressesIn((err as Error).message ?? String(err)).replace(/\s+/g, ' ').slice(0, 400)}`;
     if (await deps.alerts.markFailed(alertId, reason)) log.error({ reason }, 'alert failed: it cannot be rendered');
     return { sent: 0, failed: 0, skipped: 0, retry: 0, state: 'failed' };
   }
