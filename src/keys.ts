@@ -30,8 +30,11 @@ export interface Keys {
   rateLimit(name: string): string;
   /** Sent-per-time-bucket hash of one alert: its delivery curve. */
   alertCurve(alertId: string): string;
-  /** The circuit breaker's working sets of one alert: `burst` (ids), `burst-batches`, `reopened`, `unbounced`. */
-  alertBreaker(alertId: string, part: 'burst' | 'burst-batches' | 'reopened' | 'unbounced'): string;
+  /**
+   * The relay-safety working sets of one alert: the breaker's `burst` (ids), `burst-batches`,
+   * `reopened`, `unbounced`, and `deferring` (batch -> recipients deferred at its latest attempt).
+   */
+  alertBreaker(alertId: string, part: 'burst' | 'burst-batches' | 'reopened' | 'unbounced' | 'deferring'): string;
   /** Counters and histogram buckets written by every worker process, read by GET /metrics. */
   metrics(): string;
   /** Token bucket of SEND_RATE_PER_SEC, shared by every worker process. */

@@ -188,21 +188,33 @@ redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', 'sending', 'pausedA
 return 'paused'
 `,
   },
-  // KEYS: alert. ARGV: n, min, reason ('{d}' and '{sent}' are filled in), now. n recipients of a batch
-  // were still deferred at its last attempt. When the alert delivered nothing, or deferrals at last
-  // attempts outnumber deliveries (and there are at least min), the relay is deferring, not the
+  // KEYS: alert, deferring. ARGV: batchKey, n. A batch's recipients deferred at its latest attempt
+  // (0: none any more). Their sum is how many the relay is deferring right now, alert-wide.
+  kilatNoteDeferrals: {
+    keys: 2,
+    lua: `
+if tonumber(ARGV[2]) > 0 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) else redis.call('HDEL', KEYS[2], ARGV[1]) end
+return 1
+`,
+  },
+  // KEYS: alert, deferring. ARGV: batchKey, n, min, reason ('{d}' and '{sent}' are filled in), now.
+  // n recipients of a batch are still deferred at its last attempt. If the recipients deferred right
+  // now across the alert (at least min) outnumber its deliveries, the relay is deferring, not the
   // mailboxes: pause, and they stay owed. Returns 'paused', 'soft' (mailboxes: soft bounces) or 'held'.
   kilatDeferredAtLast: {
-    keys: 1,
+    keys: 2,
     lua: `
 if redis.call('HGET', KEYS[1], 'state') ~= 'sending' then return 'held' end
-local n = tonumber(ARGV[1])
-local d = redis.call('HINCRBY', KEYS[1], 'deferredAtLast', n)
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local d = 0
+for _, v in ipairs(redis.call('HVALS', KEYS[2])) do d = d + tonumber(v) end
 local sent = tonumber(redis.call('HGET', KEYS[1], 'sent') or '0')
-if sent > 0 and (d < tonumber(ARGV[2]) or d <= sent) then return 'soft' end
-redis.call('HINCRBY', KEYS[1], 'deferredAtLast', -n)
-local reason = string.gsub(string.gsub(ARGV[3], '{d}', tostring(d)), '{sent}', tostring(sent))
-redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', 'sending', 'pausedAt', ARGV[4], 'pauseReason', reason, 'pausedBy', 'kilat')
+if d < tonumber(ARGV[3]) or d <= sent then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 'soft'
+end
+local reason = string.gsub(string.gsub(ARGV[4], '{d}', tostring(d)), '{sent}', tostring(sent))
+redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', 'sending', 'pausedAt', ARGV[5], 'pauseReason', reason, 'pausedBy', 'kilat')
 return 'paused'
 `,
   },
@@ -484,9 +496,15 @@ export class AlertStore {
     return (await this.run('kilatRelayRefusal', [this.keys.alert(id)], [limit, reason.slice(0, 500), now])) as 'paused' | 'counted' | 'held';
   }
 
+  /** How many of a batch's recipients its latest attempt left deferred; see kilatNoteDeferrals. */
+  async noteDeferrals(id: string, batch: BatchRef, n: number): Promise<void> {
+    await this.run('kilatNoteDeferrals', [this.keys.alert(id), this.keys.alertBreaker(id, 'deferring')], [batchKey(batch), n]);
+  }
+
   /** `n` recipients still deferred at a batch's last attempt; see kilatDeferredAtLast. */
-  async deferredAtLast(id: string, n: number, min: number, reason: string, now = Date.now()): Promise<'paused' | 'soft' | 'held'> {
-    return (await this.run('kilatDeferredAtLast', [this.keys.alert(id)], [n, min, reason.slice(0, 500), now])) as 'paused' | 'soft' | 'held';
+  async deferredAtLast(id: string, batch: BatchRef, n: number, min: number, reason: string, now = Date.now()): Promise<'paused' | 'soft' | 'held'> {
+    const keys = [this.keys.alert(id), this.keys.alertBreaker(id, 'deferring')];
+    return (await this.run('kilatDeferredAtLast', keys, [batchKey(batch), n, min, reason.slice(0, 500), now])) as 'paused' | 'soft' | 'held';
   }
 
   /** Whether a breaker trip undid this subscriber's bounce after it was recorded (then its suppression must go too). */

@@ -156,9 +156,10 @@ const RELAY_TEMPORARY_PAUSE_ATTEMPT = 4;
 // enough that a relay answering 5.1.1 to everyone costs nobody their subscription, whatever the list
 // size; large enough that a real list's bounces (a few percent) never reach it.
 export const BREAKER_LIMIT = 20;
-// At last attempts, deferrals that outnumber the alert's deliveries (and are at least this many) are
-// the relay's doing: no soft bounce for anyone (see kilatDeferredAtLast).
-const DEFERRAL_MIN = 3;
+// Recipients deferred right now across the alert that, when they outnumber its deliveries (and are
+// at least this many), are the relay's doing at a batch's last attempt: no soft bounce for anyone
+// (see kilatDeferredAtLast).
+const DEFERRAL_MIN = 2;
 
 type RelayFailure = Extract<SendFailure, { kind: 'relay' }>;
 /**
@@ -403,13 +404,14 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const sample = retry[retry.length - 1]!.failure.message;
         if (attempt.attempt < attempt.maxAttempts) {
           log.debug({ sent, failed, retry: retry.length, attempt: attempt.attempt, error: sample }, 'temporary failures; batch will be retried');
+          await deps.alerts.noteDeferrals(alertId, batch, temporary.length);
           throw new RetryableBatchError(retry.length, sample);
         }
         if (temporary.length > 0) {
           const reason =
             `the relay deferred {d} recipients through all ${attempt.maxAttempts} attempts and delivered {sent} (last: ${temporary[temporary.length - 1]!.failure.message}); ` +
             'that is the relay, not their mailboxes, so nobody got a soft bounce';
-          const verdict = await deps.alerts.deferredAtLast(alertId, temporary.length, DEFERRAL_MIN, reason);
+          const verdict = await deps.alerts.deferredAtLast(alertId, batch, temporary.length, DEFERRAL_MIN, reason);
           if (verdict !== 'soft') {
             const state = verdict === 'paused' ? 'paused' : ((await deps.alerts.state(alertId)) ?? 'missing');
             if (verdict === 'paused') {
@@ -433,6 +435,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         if (suppressed.length > 0) log.warn({ suppressed: suppressed.length }, 'soft bounce limit reached; addresses suppressed');
       }
       await deps.subscribers.clearSoftBounces(batch.shard, delivered);
+      if (attempt.attempt > 1) await deps.alerts.noteDeferrals(alertId, batch, 0);
       const unsettled = await deps.alerts.unsettled(alertId, inRange);
       // Recipients this run took that still have no outcome: held (the alert paused under a send in
       // flight) or made owed again by a breaker trip. The batch is not done: it runs again.
