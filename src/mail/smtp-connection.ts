@@ -186,7 +186,7 @@ export class SmtpConnection {
       const stage = recipient.utf8 ? 'rcpt' : 'mail';
       throw new SmtpError(`the address ${stage === 'rcpt' ? to : from} needs SMTPUTF8, which the relay does not offer`, { stage, code: 'ESMTPUTF8', permanent: true });
     }
-    const { body, size } = wireForm(data);
+    const { body, size } = wireForm(data, utf8 || (this.info.maxSize > 0 && data.length * 3 > this.info.maxSize));
     const maxSize = this.info.maxSize;
     if (maxSize > 0 && size > maxSize) {
       // Declared limits are checked before any upload: the relay would refuse it after the whole
@@ -487,19 +487,32 @@ function replyError(reply: Reply, stage: SmtpStage): SmtpError {
 
 const bytes = (n: number) => n.toLocaleString('en-US');
 
-// A line end that is not CRLF: a bare LF or a bare CR.
-const BARE_LINE_END = /\r(?!\n)|(?<!\r)\n/;
-
 /**
- * The message as it goes on the wire: every line end CRLF (RFC 5321 2.3.8), dot-stuffed (4.5.2),
- * with the final dot; and its size for SIZE= (RFC 1870), as the relay will store it.
+ * The message as it goes on the wire: line ends CRLF (RFC 5321 2.3.8), dot-stuffed (4.5.2), with the
+ * final dot; and its size for SIZE= (RFC 1870). One indexOf pass over the line feeds finds both a
+ * bare LF and a line starting with a dot: a regex over the 21 KB rope that personalisation builds
+ * cost three times as much, and CPU is what limits the sender. `exact`: count UTF-8 bytes (an 8-bit
+ * message, or one near the relay's limit); otherwise the length, which is the size of the 7-bit MIME
+ * Kilat builds.
  */
-function wireForm(data: string): { body: string; size: number } {
-  if (BARE_LINE_END.test(data)) data = data.replace(/\r\n|\r|\n/g, '\r\n');
+function wireForm(data: string, exact: boolean): { body: string; size: number } {
+  let dots = data.charCodeAt(0) === 46;
+  let bare = false;
+  for (let i = data.indexOf('\n'); i >= 0; i = data.indexOf('\n', i + 1)) {
+    if (data.charCodeAt(i - 1) !== 13) {
+      bare = true;
+      break;
+    }
+    if (data.charCodeAt(i + 1) === 46) dots = true;
+  }
+  if (bare) {
+    // Any bare LF (and any bare CR with it) becomes CRLF; then look for dot lines again.
+    data = data.replace(/\r\n|\r|\n/g, '\r\n');
+    dots = data.charCodeAt(0) === 46 || data.includes('\n.');
+  }
   if (!data.endsWith('\r\n')) data = `${data}\r\n`;
-  const size = Buffer.byteLength(data, 'utf8');
-  if (data.charCodeAt(0) === 46) data = `.${data}`;
-  if (data.includes('\n.')) data = data.replace(/\n\./g, '\n..');
+  const size = exact ? Buffer.byteLength(data, 'utf8') : data.length;
+  if (dots) data = `${data.charCodeAt(0) === 46 ? '.' : ''}${data}`.replace(/\n\./g, '\n..');
   return { body: `${data}.\r\n`, size };
 }
 
