@@ -221,33 +221,18 @@ return out
   },
   kilatResume: {
     keys: 3,
-    // KEYS: record bucket, overflow bucket, shard prefix. ARGV: seq. Only a paused subscriber comes
-    // back into fan-out. Returns 'resumed', 'not_found' or the status code it had.
+    // KEYS: record bucket, overflow bucket, shard prefix. ARGV: seq, status code ('z' when absent).
+    // Only a subscriber with that status comes back into fan-out: a paused one, or ('b') one whose
+    // bounce the circuit breaker found was the relay's. Returns 'resumed', 'not_found' or the status code it had.
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[1])
 local r = rload(P, seq)
 if not r then return 'not_found' end
-if r.st ~= 'z' then return r.st end
+if r.st ~= (ARGV[2] or 'z') then return r.st end
 r.st = 'c'
 rput(P, seq, pack(r))
 active(P, r.l, seq, 1)
 return 'resumed'
-`,
-  },
-  kilatUnbounce: {
-    keys: 3,
-    // KEYS: record bucket, overflow bucket, shard prefix. ARGV: seq. Undoes a hard bounce that was
-    // not the reader's (a relay refusing everyone): bounced -> confirmed, back into fan-out. Any
-    // other status (they unsubscribed meanwhile) stays. Returns 'restored', 'not_found' or the code.
-    lua: `${LUA_LIB}
-local P, seq = KEYS[3], tonumber(ARGV[1])
-local r = rload(P, seq)
-if not r then return 'not_found' end
-if r.st ~= 'b' then return r.st end
-r.st = 'c'
-rput(P, seq, pack(r))
-active(P, r.l, seq, 1)
-return 'restored'
 `,
   },
   kilatErase: {
@@ -461,9 +446,9 @@ export class SubscriberStore {
     return STATUS_NAMES[r] ?? r;
   }
 
-  /** bounced -> confirmed, for a bounce the circuit breaker found was the relay's; returns 'restored', 'not_found' or the status it had. */
+  /** bounced -> confirmed, for a bounce the circuit breaker found was the relay's; returns 'resumed', 'not_found' or the status it had. */
   async unbounce(id: number): Promise<string> {
-    const r = (await this.run('kilatUnbounce', this.recordKeys(id), [this.seqOf(id)])) as string;
+    const r = (await this.run('kilatResume', this.recordKeys(id), [this.seqOf(id), STATUS_CODES.bounced])) as string;
     return STATUS_NAMES[r] ?? r;
   }
 
