@@ -84,14 +84,15 @@ export const batchKey = (b: BatchRef) => `${b.shard}:${b.after}:${b.upTo}`;
 // All keys of one alert share the {a<id>} hash tag; the ledger is three bitmaps indexed by
 // subscriber id (125 KB each per million subscribers), so marking and checking are O(1) each.
 const SCRIPTS = {
-  // KEYS: alert, sent, failed, skipped, burst, burstBatches. ARGV: outcome, now, ids... Returns the
-  // ids recorded now (those with no outcome before).
+  // KEYS: alert, sent, failed, skipped, burst, burstBatches. ARGV: outcome, now, 'ids' or 'count',
+  // ids... Returns the ids recorded now (those with no outcome before), or only how many: the sent
+  // ledger writes thousands a second and needs no list back.
   kilatRecordOutcome: {
     keys: 6,
     lua: `
 local target = ({sent = KEYS[2], failed = KEYS[3], skipped = KEYS[4]})[ARGV[1]]
 local out = {}
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local id = tonumber(ARGV[i])
   if redis.call('GETBIT', KEYS[2], id) == 0 and redis.call('GETBIT', KEYS[3], id) == 0 and redis.call('GETBIT', KEYS[4], id) == 0 then
     redis.call('SETBIT', target, id, 1)
@@ -115,6 +116,7 @@ if n > 0 then
     end
   end
 end
+if ARGV[3] == 'count' then return n end
 return out
 `,
   },
@@ -539,14 +541,18 @@ export class AlertStore {
 
   /** Records an outcome for recipients that have none yet; returns how many were new. */
   async record(id: string, outcome: Outcome, ids: number[], now = Date.now()): Promise<number> {
-    return (await this.recordNew(id, outcome, ids, now)).length;
+    if (ids.length === 0) return 0;
+    return (await this.run('kilatRecordOutcome', this.recordKeys(id), [outcome, now, 'count', ...ids])) as number;
   }
 
   /** Records an outcome for recipients that have none yet; returns those ids (each is recorded once per alert). */
   async recordNew(id: string, outcome: Outcome, ids: number[], now = Date.now()): Promise<number[]> {
     if (ids.length === 0) return [];
-    const keys = [this.keys.alert(id), ...this.ledgerKeys(id), this.keys.alertBreaker(id, 'burst'), this.keys.alertBreaker(id, 'burst-batches')];
-    return ((await this.run('kilatRecordOutcome', keys, [outcome, now, ...ids])) as string[]).map(Number);
+    return ((await this.run('kilatRecordOutcome', this.recordKeys(id), [outcome, now, 'ids', ...ids])) as string[]).map(Number);
+  }
+
+  private recordKeys(id: string): string[] {
+    return [this.keys.alert(id), ...this.ledgerKeys(id), this.keys.alertBreaker(id, 'burst'), this.keys.alertBreaker(id, 'burst-batches')];
   }
 
   async finishBatch(id: string, batch: BatchRef, settled: number, now = Date.now()): Promise<string> {
