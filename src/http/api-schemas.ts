@@ -39,12 +39,19 @@ export function apiSchemas(topics: readonly string[]) {
       createdAt: z.string(),
       firstSentAt: z.string().optional(),
       completedAt: z.string().optional(),
+      pausedAt: z.string().optional(),
+      pausedBy: z.enum(['operator', 'kilat']).optional().describe('While paused: by an operator, or by Kilat itself because the relay or its configuration refused the alert (see reason)'),
+      cancelledAt: z.string().optional(),
+      failedAt: z.string().optional(),
       title: z.string(),
       locale: z.string(),
       topics: z.array(z.string()),
       articleId: z.string().optional(),
       url: z.string().optional(),
-      reason: z.string().optional().describe('Why recipients were not mailed, e.g. the stale-alert guard (ALERT_MAX_AGE)'),
+      reason: z
+        .string()
+        .optional()
+        .describe('Why the alert is not going out, in plain words: what the relay did (paused by Kilat), why it cannot be rendered (failed), or a guard such as ALERT_MAX_AGE'),
     }),
     error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   };

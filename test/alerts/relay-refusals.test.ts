@@ -212,6 +212,11 @@ const rows: RelayRow[] = (() => {
       check: async ({ k, emails }) => {
         const jobs = await k.api.core.queues.send.getJobs(['completed']);
         expect(Math.max(...jobs.map((j) => j.attemptsMade))).toBe(2);
+        // The relay's replies named each reader; what BullMQ stored about the failed attempts does not.
+        let stored = '';
+        for (const key of await k.redis.client.keys('kilat:{q}:*')) if ((await k.redis.client.type(key)) === 'hash') stored += JSON.stringify(await k.redis.client.hgetall(key));
+        expect(stored).toContain('Greylisted');
+        expect(stored).not.toMatch(/pembaca\d+@contoh\.co\.id/);
         for (const e of emails) expect(await k.api.core.subscribers.softBounceCount((await k.api.core.subscribers.findByEmail(e))!.id)).toBe(0);
       },
     }),
