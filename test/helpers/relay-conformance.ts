@@ -86,13 +86,6 @@ export async function runRelayRow(row: RelayRow): Promise<void> {
     // alert: exactly those it reached).
     const final1 = row.first.state === 'completed' ? expected1 : owed;
     await settle(() => got1().length >= final1.length);
-    if (process.env.RELAY_DEBUG && got1().length !== final1.length) {
-      const missing = final1.filter((e) => !got1().includes(e));
-      const subs = await Promise.all(missing.map((e) => k.api.core.subscribers.findByEmail(e)));
-      const r = k.redis.client;
-      console.log(JSON.stringify({ status: await alertStatus(k, alertId), missing, subs: subs.map((x) => ({ id: x!.id, st: x!.status, failedBit: 0 })), jobs: (await k.api.core.queues.send.getJobs(['completed', 'failed', 'delayed', 'wait'])).map((j) => [j.id, j.attemptsMade, j.returnvalue, j.failedReason]) }, null, 1));
-      for (const x of subs) console.log('bits', x!.id, await r.getbit(`kilat:{a${alertId}}:failed`, x!.id), await r.getbit(`kilat:{a${alertId}}:sent`, x!.id), await r.getbit(`kilat:{a${alertId}}:skipped`, x!.id));
-    }
     expect(got1().sort()).toEqual([...final1].sort());
 
     const title2 = `Relay ${row.behaviour} dua`;
