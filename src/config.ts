@@ -109,6 +109,12 @@ const schema = z.object({
   LIST_UNSUBSCRIBE_MAILTO: z.email('must be an email address such as unsubscribe@news.example.com').optional(),
   SOFT_BOUNCE_LIMIT: intIn(1, 100).default(3),
   BOUNCE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // VERP: each message's envelope sender is bounces+<signed tag>@BOUNCE_DOMAIN, so a bounce names
+  // the message (and so the subscriber) it is about and cannot be forged for anyone else.
+  BOUNCE_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a domain name such as bounces.news.example.com')
+    .optional(),
   DKIM_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a domain name such as news.example.com')
@@ -173,6 +179,8 @@ export interface Config {
   listUnsubscribeMailto: string | undefined;
   softBounceLimit: number;
   bounceWebhookSecret: string | undefined;
+  /** VERP envelope-sender domain (BOUNCE_DOMAIN); unset = the MAIL_FROM address is the envelope sender. */
+  bounceDomain: string | undefined;
   dkim: DkimConfig | undefined;
   /** Seconds after which an article is too old to alert about; 0 = no limit. */
   alertMaxAgeSeconds: number;
@@ -299,6 +307,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     listUnsubscribeMailto: e.LIST_UNSUBSCRIBE_MAILTO,
     softBounceLimit: e.SOFT_BOUNCE_LIMIT,
     bounceWebhookSecret: e.BOUNCE_WEBHOOK_SECRET,
+    bounceDomain: e.BOUNCE_DOMAIN?.toLowerCase(),
     dkim: parseDkim(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
     alertMaxAgeSeconds: parseDuration(e.ALERT_MAX_AGE),
   };

@@ -18,7 +18,7 @@ export async function sendConfirmation(deps: ConfirmationDeps, subscriberId: num
   const template = await deps.mailer.prepareConfirmation(subscriber.locale);
   const raw = template.personalise({
     to: subscriber.email,
-    slots: { CONFIRM_URL: deps.links.confirm(subscriber.id, subscriber.nonce), UNSUBSCRIBE_URL: '', PREFERENCES_URL: '' },
+    slots: { CONFIRM_URL: deps.links.confirm(subscriber.id, subscriber.nonce) },
   });
   await deps.mailer.send(subscriber.email, raw);
   deps.logger.info({ subscriberId, to: maskEmail(subscriber.email) }, 'confirmation sent');
