@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import { fillPieces, slotsOf, TemplateError, type Piece, type RenderedEmail, type SlotName } from './render';
 
 /** What differs between two recipients of the same email. */
@@ -83,10 +84,15 @@ export class MessageTemplate {
       headers[name] = marker;
       found.push([marker, { header: value }]);
     }
+    // MailComposer leaves a well-formed encoded word in a subject as it is, and mail clients would
+    // then show its decoded text instead of what the article says: such a subject is encoded whole.
+    const subject = opts.rendered.subject.includes('=?')
+      ? { prepared: true, foldLines: true, value: mimeFuncs.encodeWord(opts.rendered.subject, 'B', 52) }
+      : opts.rendered.subject;
     const composer = new MailComposer({
       from: opts.from,
       to: mark.to,
-      subject: opts.rendered.subject,
+      subject: subject as string,
       messageId: `<${mark.messageId}@${opts.messageIdDomain}>`,
       // Filled per message: a template may be reused for hours (retries), its Date must not age.
       date: mark.date,

@@ -15,6 +15,8 @@ const OLD_MARKERS = [
   'kilat-header-0',
   'kilat-header-1',
   '%%UNSUBSCRIBE_URL%%',
+  // a well-formed RFC 2047 encoded word: a mail client would show "KILAT" unless it is encoded itself
+  '=?utf-8?B?S0lMQVQ=?=',
 ];
 
 const build = (subject: string) =>
