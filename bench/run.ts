@@ -14,6 +14,7 @@ import { createRedis } from '../src/redis';
 import { createLinks } from '../src/subscribers/links';
 import { SubscriberStore } from '../src/subscribers/subscriber-store';
 import { TokenSigner } from '../src/subscribers/tokens';
+import { MessageTags } from '../src/subscribers/message-tags';
 import { toArticle, type ArticleInput } from '../src/alerts/article';
 import { deliverySvg, type CurvePoint } from './chart';
 import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startSmtpSink, type SinkSample } from './processes';
@@ -426,9 +427,9 @@ async function sampleMessage(config: Config, input: ArticleInput): Promise<strin
   });
   const article = toArticle(input, config.defaultLocale);
   const template = await mailer.prepareAlert(article, article.locale);
-  const links = createLinks({ publicUrl: config.publicUrl, signer: new TokenSigner([config.secretKey]), confirmTokenTtlSeconds: config.confirmTokenTtlSeconds });
+  const links = createLinks({ publicUrl: config.publicUrl, signer: new TokenSigner([config.secretKey]), tags: new MessageTags([config.secretKey]), confirmTokenTtlSeconds: config.confirmTokenTtlSeconds });
   const id = 1_234_567;
-  return template.personalise({ to: benchAddress(id), slots: { UNSUBSCRIBE_URL: links.unsubscribe(id), PREFERENCES_URL: links.preferences(id) } });
+  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: { UNSUBSCRIBE_URL: links.unsubscribe(id), PREFERENCES_URL: links.preferences(id) } });
 }
 
 async function waitFor(cond: () => boolean, timeoutMs: number, what: string, app: ChildProcess, tmp: string): Promise<void> {

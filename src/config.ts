@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { projectRoot } from './paths';
 
@@ -77,7 +78,13 @@ const schema = z.object({
   WORKER_HEAP_MB: intIn(0, 65536).default(160),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VAR_DIR: z.string().min(1).optional(),
-  TRUST_PROXY: bool.default(false),
+  // Which proxies in front may say who the client is (X-Forwarded-For), as express's `trust proxy`:
+  // false (none), a number of hops, or a list of proxy addresses/CIDRs (and loopback, linklocal,
+  // uniquelocal). `true` means one hop: trusting every hop would believe a client's own header.
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => /^(true|false|yes|no|[0-9]|[1-9][0-9])$/.test(v) || v.split(',').every((e) => isProxyEntry(e.trim())), 'false, a number of proxy hops, or a comma list of proxy addresses or CIDRs (loopback, linklocal, uniquelocal allowed)')
+    .default('false'),
   // Abuse limits, shared through Redis by every API process. 0 turns a limit off (load tests, or a
   // trusted front end that limits already); loopback gets no exemption of its own.
   SIGNUP_LIMIT_PER_IP: intIn(0, 1_000_000).default(20),
@@ -159,7 +166,8 @@ export interface Config {
   workerHeapMb: number;
   logLevel: string;
   varDir: string;
-  trustProxy: boolean;
+  /** express's `trust proxy`: false, a number of hops, or a list of proxy addresses. */
+  trustProxy: false | number | string;
   /** Sign-up attempts per client IP per hour; 0 = unlimited. */
   signupLimitPerIp: number;
   /** Sign-up attempts (each may send a confirmation email) per address per day; 0 = unlimited. */
@@ -291,7 +299,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     workerHeapMb: e.WORKER_HEAP_MB,
     logLevel: e.LOG_LEVEL,
     varDir,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     signupLimitPerIp: e.SIGNUP_LIMIT_PER_IP,
     confirmLimitPerAddress: e.CONFIRM_LIMIT_PER_ADDRESS,
     feeds,
@@ -347,6 +355,24 @@ function parseFeeds(value: string, topics: string[], defaultLocale: Locale): Fee
     throw new ConfigError(`Invalid configuration:\n  FEEDS: ${i.path.join('.')}: ${i.message}`);
   }
   return parsed.data.map((f) => ({ url: f.url, locale: f.locale ?? defaultLocale, topics: f.topics ?? [], breaking: f.breaking ?? true }));
+}
+
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  if (ipaddr.isValid(entry)) return true;
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseTrustProxy(value: string): false | number | string {
+  if (value === 'false' || value === 'no') return false;
+  if (value === 'true' || value === 'yes') return 1;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  return value.split(',').map((e) => e.trim()).join(', ');
 }
 
 /** "6h" -> 21600; a bare number is seconds. The schema has already checked the shape. */

@@ -66,6 +66,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       keyPrefix: core.keys.rateLimit,
       perIpPerHour: config.signupLimitPerIp,
       perAddressPerDay: config.confirmLimitPerAddress,
+      addressSubject: (email) => core.hasher.counterSubject(email),
     }),
     previewer,
     metrics,

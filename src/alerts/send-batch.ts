@@ -224,13 +224,15 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           if (stoppedBy || next >= recipients.length) return;
           const r = recipients[next++]!;
           if (deps.sendRate) await deps.sendRate.take();
+          const tag = deps.links.messageTag(r.id, `a${alertId}`);
           const raw = template!.personalise({
             to: r.email,
+            tag,
             slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
           });
           const started = performance.now();
           try {
-            await deps.mailer.send(r.email, raw);
+            await deps.mailer.send(r.email, raw, tag);
           } catch (err) {
             const failure = classifySendError(err);
             if (failure.kind === 'permanent') {

@@ -10,6 +10,7 @@ import { createRenderer } from '../../src/mail/render';
 import { createSmtpTransport } from '../../src/mail/transport';
 import { createLinks } from '../../src/subscribers/links';
 import { TokenSigner } from '../../src/subscribers/tokens';
+import { MessageTags } from '../../src/subscribers/message-tags';
 import { loadCatalog } from '../../src/i18n';
 import { templatesDir } from '../../src/paths';
 import { toArticle } from '../../src/alerts/article';
@@ -67,7 +68,7 @@ describe('bounces and suppression at send time', () => {
       alerts,
       subscribers: store,
       mailer: createMailer({ renderer, transport, mailFrom: k.config.mailFrom }),
-      links: createLinks({ publicUrl: k.baseUrl, signer: new TokenSigner([k.config.secretKey]), confirmTokenTtlSeconds: 3600 }),
+      links: createLinks({ publicUrl: k.baseUrl, signer: new TokenSigner([k.config.secretKey]), tags: new MessageTags([k.config.secretKey]), confirmTokenTtlSeconds: 3600 }),
       sendConcurrency: 4,
       logger: pino({ level: 'silent' }),
       softBounceLimit: 2,

@@ -180,6 +180,17 @@ describe('kilat CLI against a running service', () => {
     expect(after.stdout).not.toContain('ani@');
   });
 
+  test('subscribers export writes no cell a spreadsheet would run as a formula; the import reads the export back', async () => {
+    for (const email of ['+sum@example.com', '-2+3@example.com']) await k.api.core.subscribers.signup({ email, locale: 'id', topics: [] });
+    const exported = await kilatCli(k.env, 'subscribers', 'export');
+    const cells = exported.stdout.trim().split('\n').flatMap((l) => l.split(','));
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(cells).toEqual(expect.arrayContaining(["'+sum@example.com", "'-2+3@example.com"]));
+    const again = await kilatCli(k.env, 'subscribers', 'import', file('exported.csv', exported.stdout));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/0 new, 0 confirmed, \d+ already there, \d+ left alone \(unsubscribed or bounced\), 0 rejected/);
+  });
+
   test('npx kilat: the bin stub runs the built CLI, --help exits 0, bad config names the variable', async () => {
     const run = promisify(execFile);
     await run('npm', ['run', 'build'], { cwd: root });

@@ -314,6 +314,8 @@ const tok = {
   preferences: () => signer.sign({ purpose: 'preferences', subscriberId: ids.confirmed }),
   confirmStale: () => signer.sign({ purpose: 'confirm', subscriberId: ids.pending, nonce: 'oldnonce', expiresAt: Math.floor(Date.now() / 1000) + 3600 }),
 };
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const otherSpelling = (t: string) => t.slice(0, -1) + B64[B64.indexOf(t.at(-1)!) ^ 1];
 const flipLast = (t: string) => t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A');
 const BAD_TOKENS: [string, (purpose: 'confirm' | 'unsubscribe' | 'preferences') => string | undefined][] = [
   ['missing', () => undefined],
@@ -332,6 +334,9 @@ const BAD_TOKENS: [string, (purpose: 'confirm' | 'unsubscribe' | 'preferences') 
   ['negative id', () => 'u.-1..' + '.AAAAAAAAAAAAAAAAAAAAAA'],
   ['5,000 characters', () => 'a'.repeat(5000)],
   ['unicode', () => 'ü.ü.ü.ü.ü'],
+  // The same MAC bytes spelled another way: lenient base64 decoders read all of these as the real one.
+  ['MAC with other unused bits', (p) => otherSpelling(p === 'confirm' ? tok.confirmStale() : tok[p]())],
+  ['MAC with base64 padding', (p) => `${p === 'confirm' ? tok.confirmStale() : tok[p]()}==`],
 ];
 for (const [name, make] of BAD_TOKENS) {
   for (const [method, route, purpose] of [
