@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseAllowList } from './newsroom/fetch-content';
 import { projectRoot } from './paths';
 
 export const LOCALES = ['id', 'en'] as const;
@@ -93,6 +94,19 @@ const schema = z.object({
   FEEDS: z.string().min(1).optional(),
   FEED_INTERVAL: intIn(1, 86400).default(60),
   FEED_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
+  // Fetches made on behalf of content (feeds, publish --url) reach only public addresses; these
+  // host names (exact or *.example.com) and addresses or CIDRs are admitted although internal.
+  FETCH_ALLOW_HOSTS: z
+    .string()
+    .refine((v) => {
+      try {
+        parseAllowList(v.split(','));
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'a comma-separated list of host names (feeds.intranet.example, *.intranet.example), addresses or CIDRs (10.1.0.0/16)')
+    .optional(),
   // Outgoing webhooks: events are POSTed here, signed with WEBHOOK_SECRET (HMAC-SHA256).
   WEBHOOK_URL: urlString(['http:', 'https:']).optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -175,6 +189,8 @@ export interface Config {
   feeds: FeedConfig[];
   feedIntervalSeconds: number;
   feedTimeoutMs: number;
+  /** FETCH_ALLOW_HOSTS entries: non-public hosts and networks that content fetches may reach. */
+  fetchAllowHosts: string[];
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   webhookRetryBaseMs: number;
@@ -305,6 +321,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     feeds,
     feedIntervalSeconds: e.FEED_INTERVAL,
     feedTimeoutMs: e.FEED_TIMEOUT_MS,
+    fetchAllowHosts: (e.FETCH_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
     webhookUrl: e.WEBHOOK_URL,
     webhookSecret: e.WEBHOOK_SECRET,
     webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,

@@ -15,7 +15,8 @@ describe('kilat CLI against a running service', () => {
   let k: Kilat;
   let dir: string;
   beforeAll(async () => {
-    k = await startKilat();
+    // The article pages of these tests are served on this machine: the allowlist admits 127.0.0.1.
+    k = await startKilat({ env: { FETCH_ALLOW_HOSTS: '127.0.0.1' } });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-cli-'));
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { startWorkers } from '../../workers/start-workers';
 import { createFeedWatcher, feedHash } from '../../src/newsroom/feed-watcher';
+import { parseAllowList } from '../../src/newsroom/fetch-content';
 import { linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 
 interface Item {
@@ -91,7 +92,8 @@ describe('feed watcher', () => {
       { url: `${feeds.base}/loop` },
       { url: `${feeds.base}/slow.xml` },
     ];
-    k = await startKilat({ env: { FEEDS: JSON.stringify(list), FEED_INTERVAL: '1', FEED_TIMEOUT_MS: '500' } });
+    // The feeds live on this machine: the allowlist admits 127.0.0.1 (and nothing else internal).
+    k = await startKilat({ env: { FEEDS: JSON.stringify(list), FEED_INTERVAL: '1', FEED_TIMEOUT_MS: '500', FETCH_ALLOW_HOSTS: '127.0.0.1' } });
     // one confirmed reader
     await postJson(`${k.baseUrl}/api/subscriptions`, { email: 'pembaca@contoh.co.id', locale: 'id' });
     const [mail] = await k.smtp.waitFor(1);
@@ -162,6 +164,7 @@ describe('feed watcher', () => {
         },
         logger: pino({ level: 'silent' }),
         timeoutMs: 200,
+        allow: parseAllowList(['127.0.0.1']),
       });
     const results = await Promise.all([make().pollAll(), make().pollAll()]);
     const statuses = results.flat().map((r) => r.status).sort();
