@@ -12,6 +12,7 @@ export const METRIC_FIELDS = {
   suppressed: 'emails_suppressed',
   latency: 'send_latency',
   p90: 'publish_to_p90',
+  bouncesUnmatched: 'bounces_unmatched',
 } as const;
 
 const CURVE_TTL_SECONDS = 30 * 24 * 3600;
