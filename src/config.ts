@@ -51,6 +51,8 @@ const schema = z.object({
   SMTP_TIMEOUT_MS: intIn(1000, 600_000).default(30_000),
   MAIL_FROM: z.string().min(3).optional(),
   PUBLISHER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Bearer token of GET /metrics; without it /metrics answers loopback clients only.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   DEFAULT_LOCALE: z.enum(LOCALES).default('id'),
   TOPICS: z
@@ -164,6 +166,8 @@ export interface Config {
   mailFrom: string;
   publisherToken: string;
   secretKey: string;
+  /** Bearer token of GET /metrics; undefined = loopback clients only. */
+  metricsToken: string | undefined;
   defaultLocale: Locale;
   topics: string[];
   siteName: string;
@@ -277,6 +281,16 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     if (!secretKey) missing.push('SECRET_KEY');
   }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) missing.push('WEBHOOK_SECRET (needed because WEBHOOK_URL is set)');
+  if (production) {
+    // A guessable secret in production is as good as none: the publisher token publishes to every
+    // reader, the key forges every unsubscribe, preferences and delete link.
+    const weak = (['PUBLISHER_TOKEN', 'SECRET_KEY', 'METRICS_TOKEN', 'BOUNCE_WEBHOOK_SECRET', 'WEBHOOK_SECRET'] as const)
+      .map((name) => [name, e[name] === undefined ? undefined : weakSecret(e[name]!)] as const)
+      .filter(([, why]) => why !== undefined);
+    if (weak.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n${weak.map(([n, why]) => `  ${n}: ${why} (generate one with: openssl rand -base64 32)`).join('\n')}`);
+    }
+  }
   if (missing.length > 0) {
     throw new ConfigError(
       `Missing required configuration: ${missing.join(', ')}` +
@@ -301,6 +315,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     mailFrom: mailFromValue,
     publisherToken: publisherToken!,
     secretKey: secretKey!,
+    metricsToken: e.METRICS_TOKEN,
     defaultLocale: e.DEFAULT_LOCALE,
     topics,
     siteName: e.SITE_NAME,
@@ -372,6 +387,27 @@ function parseFeeds(value: string, topics: string[], defaultLocale: Locale): Fee
     throw new ConfigError(`Invalid configuration:\n  FEEDS: ${i.path.join('.')}: ${i.message}`);
   }
   return parsed.data.map((f) => ({ url: f.url, locale: f.locale ?? defaultLocale, topics: f.topics ?? [], breaking: f.breaking ?? true }));
+}
+
+const PLACEHOLDERS = ['change', 'secret', 'passw', 'example', 'default', 'publisher', 'letmein', 'qwerty', 'admin', 'kilat', '12345', 'abcde'];
+const MIN_SECRET_BITS = 128;
+
+/**
+ * Why a secret is too weak for production, or undefined. Its entropy is estimated from its own
+ * character frequencies (Shannon entropy times length: `aaaa…` or `abab…` score almost nothing) and
+ * it must not contain a placeholder word (`change-me-…`). What `openssl rand -base64 32` prints
+ * passes easily (about 190 bits by this estimate).
+ */
+export function weakSecret(value: string): string | undefined {
+  const lower = value.toLowerCase();
+  const word = PLACEHOLDERS.find((w) => lower.includes(w));
+  if (word) return `looks like a placeholder (contains "${word}"), not a random secret`;
+  const counts = new Map<string, number>();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / value.length) * Math.log2(n / value.length);
+  const bits = Math.floor(perChar * value.length);
+  return bits < MIN_SECRET_BITS ? `has about ${bits} bits of entropy; at least ${MIN_SECRET_BITS} are needed` : undefined;
 }
 
 function isProxyEntry(entry: string): boolean {
