@@ -72,8 +72,10 @@ function splitFrontMatter(name: string, text: string): { data: Record<string, un
 function stripMarkdown(text: string): string {
   return text
     .replace(/^#{1,6}\s+/gm, '')
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, '')
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    // No bracket or parenthesis inside the brackets and parentheses: a scan from one "[" stops at
+    // the next, so a file of a hundred thousand "![" is read once, not once per "[" (quadratic).
+    .replace(/!\[[^[\]\n]*\]\([^()\n]*\)/g, '')
+    .replace(/\[([^[\]\n]+)\]\([^()\n]*\)/g, '$1')
     .replace(/(\*\*|__)(.+?)\1/g, '$2')
     .replace(/^>\s?/gm, '')
     .trim();

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadCatalog } from '../../src/i18n';
 import { templatesDir } from '../../src/paths';
 import { toArticle, type Article } from '../../src/alerts/article';
-import { createRenderer, fillPieces, slotsOf } from '../../src/mail/render';
+import { createRenderer, fillPieces, slotsOf, TemplateError } from '../../src/mail/render';
 
 const renderer = createRenderer({
   catalog: loadCatalog(),
@@ -73,5 +76,26 @@ describe('renderAlert', () => {
   test('the footer says why the reader gets it and names the story’s topics', async () => {
     const r = await render(article({ topics: ['dunia', 'politik'] }), 'id');
     expect(r.text).toContain('Topik berita ini: Dunia, Politik.');
+  });
+});
+
+describe('TemplateError: only a broken template, never content', () => {
+  /** A copy of the real templates with one file changed. */
+  const rendererWith = (file: string, edit: (text: string) => string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-templates-'));
+    for (const f of fs.readdirSync(templatesDir)) if (f.includes('.')) fs.copyFileSync(path.join(templatesDir, f), path.join(dir, f));
+    fs.writeFileSync(path.join(dir, file), edit(fs.readFileSync(path.join(templatesDir, file), 'utf8')));
+    return createRenderer({ catalog: loadCatalog(), templatesDir: dir, siteName: 'Kilat', excerptParagraphs: 2, timeZone: 'Asia/Jakarta', confirmTokenTtlHours: 48 });
+  };
+
+  test.each([
+    ['a slot no one fills', 'breaking-news.txt', (t: string) => t.replace('{{slot "PREFERENCES_URL"}}', '{{slot "PASSWORD"}}'), /unknown slot PASSWORD/],
+    ['invalid MJML', 'breaking-news.mjml', (t: string) => t.replace('<mj-column>', '<mj-column><mj-nonsense>'), /breaking-news\.mjml/],
+    ['a slot inside a comment MJML drops', 'breaking-news.mjml', (t: string) => t.replace('<mj-body', '<mj-raw><!-- {{slot "UNSUBSCRIBE_URL"}} --></mj-raw><mj-body'), /placed 2 time\(s\) but found 1/],
+  ])('%s is a TemplateError', async (_name, file, edit, message) => {
+    const r = rendererWith(file, edit);
+    const err = await r.renderAlert(article(), 'id').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TemplateError);
+    expect((err as Error).message).toMatch(message);
   });
 });

@@ -149,6 +149,17 @@ describe('feed watcher', () => {
     await waitUntil(async () => (alertsTo().length >= 3 ? true : undefined), 10_000, 'third alert');
   });
 
+  test('a feed item full of placeholders and markers is mailed as written, with only the reader\'s own links in their places', async () => {
+    const hostile = '%%PREFERENCES_URL%% {{slot "UNSUBSCRIBE_URL"}} kilat-message-id KILATTEXTPART\u00e9';
+    const before = alertsTo().length;
+    feeds.items.push({ guid: 'hostile-1', title: `Kabar ${hostile}`, body: `Isi ${hostile}`, date: day(6) });
+    const m = await waitUntil(async () => alertsTo()[before], 10_000, 'alert for the hostile item');
+    expect(m.parsed.subject).toBe(`Kabar ${hostile}`);
+    expect(m.parsed.text).toContain(`Isi ${hostile}`);
+    expect((m.parsed.text ?? '').split('token=').length - 1).toBe(2);
+    expect((m.parsed.html || '').split('token=').length - 1).toBe(2);
+  });
+
   test('two processes polling the same feed at once: one polls, the other backs off (per-feed lock)', async () => {
     let calls = 0;
     const make = () =>
