@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,8 +69,9 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-const PUBLISHER_TOKEN = 'bench-publisher-token-0123456789';
-const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
+// Random per run: Kilat runs as in production here, where guessable secrets stop the start.
+const PUBLISHER_TOKEN = randomBytes(32).toString('base64url');
+const SECRET_KEY = randomBytes(32).toString('base64url');
 const MAIL_FROM = '"Kilat Berita" <alerts@kilat.example>';
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
