@@ -125,34 +125,36 @@ export class MessageTemplate {
   personalise(p: Personalisation): string {
     // Addresses and tags are checked where they are made; a line break here would be a header of its own.
     if (UNSAFE_HEADER_VALUE.test(p.to) || (p.tag !== undefined && !/^[a-z0-9.]{1,64}$/.test(p.tag))) throw new Error('personalise: recipient or tag is not a single clean line');
-    let out = '';
+    // Collected and joined once: a flat string, which the socket writes as it is (a `+=` chain
+    // would be a rope that every later reader, dot-stuffing and the socket, flattens again).
+    const out: string[] = [];
     for (const part of this.parts) {
       if (typeof part === 'string') {
-        out += part;
+        out.push(part);
       } else if ('header' in part) {
-        out += fillPieces(part.header, p.slots);
+        out.push(fillPieces(part.header, p.slots));
       } else {
         switch (part.slot) {
           case 'to':
-            out += p.to;
+            out.push(p.to);
             break;
           case 'messageId':
             // Unique without a random draw per message (a syscall-priced call at thousands a second).
-            out += p.tag ?? `${this.idPrefix}.${(this.sequence++).toString(36)}`;
+            out.push(p.tag ?? `${this.idPrefix}.${(this.sequence++).toString(36)}`);
             break;
           case 'date':
-            out += rfc5322Date();
+            out.push(rfc5322Date());
             break;
           case 'text':
-            out += base64Lines(fillPieces(this.text, p.slots));
+            out.push(base64Lines(fillPieces(this.text, p.slots)));
             break;
           case 'html':
-            out += base64Lines(fillPieces(this.html, p.slots));
+            out.push(base64Lines(fillPieces(this.html, p.slots)));
             break;
         }
       }
     }
-    return out;
+    return out.join('');
   }
 
   get domain(): string {
