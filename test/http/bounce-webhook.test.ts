@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { postJson, startKilat, type Kilat } from '../helpers/kilat';
 import { createKeys } from '../../src/keys';
@@ -148,6 +149,8 @@ describe('POST /api/webhooks/bounces', () => {
       [postJson(url, { email: 'x@contoh.co.id', type: 'hard', extra: 1 }, auth), 400, 'validation_failed'],
       [post('From: a@b.example\r\nSubject: hello\r\n\r\nJust a note.\r\n', 'message/rfc822'), 422, 'not_a_bounce_report'],
       [post('hello', 'text/plain'), 415, 'unsupported_media_type'],
+      // a small gzip body that inflates past the 2 MB limit: refused on the decoded size, never read whole
+      [fetch(url, { method: 'POST', headers: { 'content-type': 'message/rfc822', 'content-encoding': 'gzip', ...auth }, body: new Uint8Array(gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x41))) }), 413, 'payload_too_large'],
     ];
     for (const [p, status, code] of cases) {
       const r = await p;
