@@ -22,7 +22,9 @@ export async function sendConfirmation(deps: ConfirmationDeps, subscriberId: num
   const change = await deps.subscribers.pendingChange(subscriber.id);
   if (!change && subscriber.status !== 'pending') return 'not_pending';
   const template = await deps.mailer.prepareConfirmation(change?.locale ?? subscriber.locale);
-  const tag = deps.links.messageTag(subscriber.id, 'c');
+  // Each confirmation email its own tag (and so Message-ID): receivers drop a second message with a
+  // Message-ID they have seen, and a repeated sign-up must reach the inbox.
+  const tag = deps.links.messageTag(subscriber.id, `c${Date.now().toString(36)}`);
   const raw = template.personalise({
     to: subscriber.email,
     tag,

@@ -37,6 +37,8 @@ describe('sign-up for an address that already has a subscription', () => {
     const before = (await store().get(id))!;
     expect(before).toMatchObject({ status: 'confirmed', locale: 'id', topics: ['politik'] });
     expect(await store().activeIds(store().shardOfEmail('tetap@contoh.co.id'), 'id', 0, '+inf', 10)).toContain(id);
+    // a confirmation email is a message of its own (its own Message-ID: receivers drop a repeated one)
+    expect(mail.parsed.messageId).toMatch(/^<k1\.[0-9a-z]+\.c[0-9a-z]+\.[0-9a-f]{16}@kilat\.example>$/);
     // the owner clicks: now, and only now, the new choices apply
     expect((await fetch(linkIn(mail.parsed.text, 'confirm'))).status).toBe(200);
     expect(await store().get(id)).toMatchObject({ status: 'confirmed', locale: 'en', topics: ['olahraga'], confirmedAt: before.confirmedAt });
@@ -61,6 +63,10 @@ describe('sign-up for an address that already has a subscription', () => {
     }
     for (const email of ['spam@contoh.co.id', 'keluar@contoh.co.id', 'pental@contoh.co.id']) expect((await signup(email, 'id', [])).status).toBe(202);
     await waitUntil(async () => k.smtp.to('keluar@contoh.co.id')[0] && k.smtp.to('pental@contoh.co.id')[0], 15_000, 'double opt-in emails');
+    // the two confirmation emails kilat sent keluar (first sign-up, then this one) have different Message-IDs
+    expect((await signup('keluar@contoh.co.id', 'id', [])).status).toBe(202);
+    const twice = await waitUntil(async () => (k.smtp.to('keluar@contoh.co.id').length >= 2 ? k.smtp.to('keluar@contoh.co.id') : undefined), 15_000, 'second confirmation');
+    expect(new Set(twice.map((m) => m.parsed.messageId)).size).toBe(twice.length);
     await confirmationsSettled();
     expect(k.smtp.to('spam@contoh.co.id')).toHaveLength(0);
     expect(await store().get(complained)).toMatchObject({ status: 'complained' });
