@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { createRedis } from '../src/redis';
 import { createLinks } from '../src/subscribers/links';
 import { SubscriberStore } from '../src/subscribers/subscriber-store';
 import { TokenSigner } from '../src/subscribers/tokens';
+import { MessageTags } from '../src/subscribers/message-tags';
 import { toArticle, type ArticleInput } from '../src/alerts/article';
 import { deliverySvg, type CurvePoint } from './chart';
 import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startSmtpSink, type SinkSample } from './processes';
@@ -67,8 +69,9 @@ function parseArgs(argv: string[]): Options {
   };
 }
 
-const PUBLISHER_TOKEN = 'bench-publisher-token-0123456789';
-const SECRET_KEY = 'bench-secret-key-0123456789abcdef0123456789';
+// Random per run: Kilat runs as in production here, where guessable secrets stop the start.
+const PUBLISHER_TOKEN = randomBytes(32).toString('base64url');
+const SECRET_KEY = randomBytes(32).toString('base64url');
 const MAIL_FROM = '"Kilat Berita" <alerts@kilat.example>';
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -426,9 +429,9 @@ async function sampleMessage(config: Config, input: ArticleInput): Promise<strin
   });
   const article = toArticle(input, config.defaultLocale);
   const template = await mailer.prepareAlert(article, article.locale);
-  const links = createLinks({ publicUrl: config.publicUrl, signer: new TokenSigner([config.secretKey]), confirmTokenTtlSeconds: config.confirmTokenTtlSeconds });
+  const links = createLinks({ publicUrl: config.publicUrl, signer: new TokenSigner([config.secretKey]), tags: new MessageTags([config.secretKey]), confirmTokenTtlSeconds: config.confirmTokenTtlSeconds });
   const id = 1_234_567;
-  return template.personalise({ to: benchAddress(id), slots: { UNSUBSCRIBE_URL: links.unsubscribe(id), PREFERENCES_URL: links.preferences(id) } });
+  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: { UNSUBSCRIBE_URL: links.unsubscribe(id), PREFERENCES_URL: links.preferences(id) } });
 }
 
 async function waitFor(cond: () => boolean, timeoutMs: number, what: string, app: ChildProcess, tmp: string): Promise<void> {

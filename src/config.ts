@@ -2,7 +2,9 @@ import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseAllowList } from './newsroom/fetch-content';
 import { projectRoot } from './paths';
 
 export const LOCALES = ['id', 'en'] as const;
@@ -62,6 +64,8 @@ const schema = z.object({
   SEND_RETRY_BASE_MS: intIn(10, 600_000).default(2000),
   MAIL_FROM: z.string().min(3).optional(),
   PUBLISHER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Bearer token of GET /metrics; without it /metrics answers loopback clients only.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   DEFAULT_LOCALE: z.enum(LOCALES).default('id'),
   TOPICS: z
@@ -90,7 +94,13 @@ const schema = z.object({
   WORKER_HEAP_MB: intIn(0, 65536).default(160),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VAR_DIR: z.string().min(1).optional(),
-  TRUST_PROXY: bool.default(false),
+  // Which proxies in front may say who the client is (X-Forwarded-For), as express's `trust proxy`:
+  // false (none), a number of hops, or a list of proxy addresses/CIDRs (and loopback, linklocal,
+  // uniquelocal). `true` means one hop: trusting every hop would believe a client's own header.
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => /^(true|false|yes|no|[0-9]|[1-9][0-9])$/.test(v) || v.split(',').every((e) => isProxyEntry(e.trim())), 'false, a number of proxy hops, or a comma list of proxy addresses or CIDRs (loopback, linklocal, uniquelocal allowed)')
+    .default('false'),
   // Abuse limits, shared through Redis by every API process. 0 turns a limit off (load tests, or a
   // trusted front end that limits already); loopback gets no exemption of its own.
   SIGNUP_LIMIT_PER_IP: intIn(0, 1_000_000).default(20),
@@ -99,6 +109,19 @@ const schema = z.object({
   FEEDS: z.string().min(1).optional(),
   FEED_INTERVAL: intIn(1, 86400).default(60),
   FEED_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
+  // Fetches made on behalf of content (feeds, publish --url) reach only public addresses; these
+  // host names (exact or *.example.com) and addresses or CIDRs are admitted although internal.
+  FETCH_ALLOW_HOSTS: z
+    .string()
+    .refine((v) => {
+      try {
+        parseAllowList(v.split(','));
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'a comma-separated list of host names (feeds.intranet.example, *.intranet.example), addresses or CIDRs (10.1.0.0/16)')
+    .optional(),
   // Outgoing webhooks: events are POSTed here, signed with WEBHOOK_SECRET (HMAC-SHA256).
   WEBHOOK_URL: urlString(['http:', 'https:']).optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -122,6 +145,12 @@ const schema = z.object({
   LIST_UNSUBSCRIBE_MAILTO: z.email('must be an email address such as unsubscribe@news.example.com').optional(),
   SOFT_BOUNCE_LIMIT: intIn(1, 100).default(3),
   BOUNCE_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // VERP: each message's envelope sender is bounces+<signed tag>@BOUNCE_DOMAIN, so a bounce names
+  // the message (and so the subscriber) it is about and cannot be forged for anyone else.
+  BOUNCE_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a domain name such as bounces.news.example.com')
+    .optional(),
   DKIM_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a domain name such as news.example.com')
@@ -154,6 +183,8 @@ export interface Config {
   mailFrom: string;
   publisherToken: string;
   secretKey: string;
+  /** Bearer token of GET /metrics; undefined = loopback clients only. */
+  metricsToken: string | undefined;
   defaultLocale: Locale;
   topics: string[];
   siteName: string;
@@ -170,7 +201,8 @@ export interface Config {
   workerHeapMb: number;
   logLevel: string;
   varDir: string;
-  trustProxy: boolean;
+  /** express's `trust proxy`: false, a number of hops, or a list of proxy addresses. */
+  trustProxy: false | number | string;
   /** Sign-up attempts per client IP per hour; 0 = unlimited. */
   signupLimitPerIp: number;
   /** Sign-up attempts (each may send a confirmation email) per address per day; 0 = unlimited. */
@@ -178,6 +210,8 @@ export interface Config {
   feeds: FeedConfig[];
   feedIntervalSeconds: number;
   feedTimeoutMs: number;
+  /** FETCH_ALLOW_HOSTS entries: non-public hosts and networks that content fetches may reach. */
+  fetchAllowHosts: string[];
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   webhookRetryBaseMs: number;
@@ -190,6 +224,8 @@ export interface Config {
   listUnsubscribeMailto: string | undefined;
   softBounceLimit: number;
   bounceWebhookSecret: string | undefined;
+  /** VERP envelope-sender domain (BOUNCE_DOMAIN); unset = the MAIL_FROM address is the envelope sender. */
+  bounceDomain: string | undefined;
   dkim: DkimConfig | undefined;
   /** Seconds after which an article is too old to alert about; 0 = no limit. */
   alertMaxAgeSeconds: number;
@@ -281,6 +317,16 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     if (!secretKey) missing.push('SECRET_KEY');
   }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) missing.push('WEBHOOK_SECRET (needed because WEBHOOK_URL is set)');
+  if (production) {
+    // A guessable secret in production is as good as none: the publisher token publishes to every
+    // reader, the key forges every unsubscribe, preferences and delete link.
+    const weak = (['PUBLISHER_TOKEN', 'SECRET_KEY', 'METRICS_TOKEN', 'BOUNCE_WEBHOOK_SECRET', 'WEBHOOK_SECRET'] as const)
+      .map((name) => [name, e[name] === undefined ? undefined : weakSecret(e[name]!)] as const)
+      .filter(([, why]) => why !== undefined);
+    if (weak.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n${weak.map(([n, why]) => `  ${n}: ${why} (generate one with: openssl rand -base64 32)`).join('\n')}`);
+    }
+  }
   if (missing.length > 0) {
     throw new ConfigError(
       `Missing required configuration: ${missing.join(', ')}` +
@@ -307,6 +353,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     mailFrom: mailFromValue,
     publisherToken: publisherToken!,
     secretKey: secretKey!,
+    metricsToken: e.METRICS_TOKEN,
     defaultLocale: e.DEFAULT_LOCALE,
     topics,
     siteName: e.SITE_NAME,
@@ -321,12 +368,13 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     workerHeapMb: e.WORKER_HEAP_MB,
     logLevel: e.LOG_LEVEL,
     varDir,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     signupLimitPerIp: e.SIGNUP_LIMIT_PER_IP,
     confirmLimitPerAddress: e.CONFIRM_LIMIT_PER_ADDRESS,
     feeds,
     feedIntervalSeconds: e.FEED_INTERVAL,
     feedTimeoutMs: e.FEED_TIMEOUT_MS,
+    fetchAllowHosts: (e.FETCH_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
     webhookUrl: e.WEBHOOK_URL,
     webhookSecret: e.WEBHOOK_SECRET,
     webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
@@ -337,6 +385,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     listUnsubscribeMailto: e.LIST_UNSUBSCRIBE_MAILTO,
     softBounceLimit: e.SOFT_BOUNCE_LIMIT,
     bounceWebhookSecret: e.BOUNCE_WEBHOOK_SECRET,
+    bounceDomain: e.BOUNCE_DOMAIN?.toLowerCase(),
     dkim: parseDkim(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
     alertMaxAgeSeconds: parseDuration(e.ALERT_MAX_AGE),
   };
@@ -440,6 +489,45 @@ function parseSmtp(e: z.infer<typeof schema>, mailFromDomain: string): SmtpSetti
     maxMessagesPerConnection: e.SMTP_MAX_MESSAGES_PER_CONNECTION,
     warnings,
   };
+}
+
+const PLACEHOLDERS = ['change', 'secret', 'passw', 'example', 'default', 'publisher', 'letmein', 'qwerty', 'admin', 'kilat', '12345', 'abcde'];
+const MIN_SECRET_BITS = 128;
+
+/**
+ * Why a secret is too weak for production, or undefined. Its entropy is estimated from its own
+ * character frequencies (Shannon entropy times length: `aaaa…` or `abab…` score almost nothing) and
+ * it must not contain a placeholder word (`change-me-…`). What `openssl rand -base64 32` prints
+ * passes easily (about 190 bits by this estimate).
+ */
+export function weakSecret(value: string): string | undefined {
+  const lower = value.toLowerCase();
+  const word = PLACEHOLDERS.find((w) => lower.includes(w));
+  if (word) return `looks like a placeholder (contains "${word}"), not a random secret`;
+  const counts = new Map<string, number>();
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / value.length) * Math.log2(n / value.length);
+  const bits = Math.floor(perChar * value.length);
+  return bits < MIN_SECRET_BITS ? `has about ${bits} bits of entropy; at least ${MIN_SECRET_BITS} are needed` : undefined;
+}
+
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  if (ipaddr.isValid(entry)) return true;
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseTrustProxy(value: string): false | number | string {
+  if (value === 'false' || value === 'no') return false;
+  if (value === 'true' || value === 'yes') return 1;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  return value.split(',').map((e) => e.trim()).join(', ');
 }
 
 /** "6h" -> 21600; a bare number is seconds. The schema has already checked the shape. */

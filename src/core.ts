@@ -7,6 +7,7 @@ import { AlertStore } from './alerts/alert-store';
 import { AddressHasher } from './subscribers/address-hasher';
 import { createLinks, type Links } from './subscribers/links';
 import { SubscriberStore } from './subscribers/subscriber-store';
+import { MessageTags } from './subscribers/message-tags';
 import { TokenSigner } from './subscribers/tokens';
 
 /** What both processes (API and worker) share: Redis, the stores, tokens and the queues. */
@@ -21,6 +22,8 @@ export interface Core {
   /** Keyed address hashes for the suppression set (same keys as the signer). */
   hasher: AddressHasher;
   links: Links;
+  /** Verifies the signed tags of sent copies (Message-ID, VERP) that bounce reports quote. */
+  tags: MessageTags;
   queues: Queues;
   close(): Promise<void>;
 }
@@ -32,6 +35,7 @@ export function createCore(config: Config, logger: Logger, role: RedisRole): Cor
   const keys = createKeys(config.keyPrefix);
   // The current key signs; previous keys (SECRET_KEY_PREVIOUS) still verify links in emails already sent.
   const signer = new TokenSigner([config.secretKey, ...config.previousSecretKeys]);
+  const tags = new MessageTags([config.secretKey, ...config.previousSecretKeys]);
   const queues = createQueues(redis, keys.queuePrefix, { sendRetryBaseMs: config.sendRetryBaseMs });
   for (const q of [queues.fanout, queues.send, queues.confirmations]) {
     q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue connection error'));
@@ -45,7 +49,8 @@ export function createCore(config: Config, logger: Logger, role: RedisRole): Cor
     alerts: new AlertStore({ redis, keys }),
     signer,
     hasher: new AddressHasher([config.secretKey, ...config.previousSecretKeys]),
-    links: createLinks({ publicUrl: config.publicUrl, signer, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds }),
+    links: createLinks({ publicUrl: config.publicUrl, signer, tags, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds }),
+    tags,
     queues,
     async close() {
       // Closing a queue waits for Redis; with Redis gone that would hang shutdown.

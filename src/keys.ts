@@ -9,6 +9,8 @@
  *  - BullMQ queues use the prefix `<prefix>:{q}` so every queue key shares one slot.
  */
 export const SUBSCRIBER_SHARDS = 16;
+/** The per-address sign-up limit's name (its counters are keyed by AddressHasher.counterSubject). */
+export const ADDRESS_LIMIT = 'confirm-addr';
 
 export interface Keys {
   prefix: string;
@@ -28,6 +30,12 @@ export interface Keys {
   recentAlerts(): string;
   /** Prefix for one rate limit's counters; each counter adds `:{<subject>}` (its own hash tag). */
   rateLimit(name: string): string;
+  /** One rate-limit counter: rateLimit(name) + `:{<subject>}`, as rate-limiter-flexible names it. */
+  rateLimitCounter(name: string, subject: string): string;
+  /** Hash seq -> `nonce|locale|topics`: a later sign-up's choices waiting for the owner's confirmation. */
+  pendingChanges(shard: number): string;
+  /** Hash sha256(session id) -> session, one per /admin sign-in (expires with the session). */
+  adminSession(sessionHash: string): string;
   /** Sent-per-time-bucket hash of one alert: its delivery curve. */
   alertCurve(alertId: string): string;
   /**
@@ -68,6 +76,9 @@ export function createKeys(prefix: string): Keys {
     articleIndex: () => `${prefix}:{g}:articles`,
     recentAlerts: () => `${prefix}:{g}:recent-alerts`,
     rateLimit: (name) => `${prefix}:rl:${name}`,
+    rateLimitCounter: (name, subject) => `${prefix}:rl:${name}:{${subject}}`,
+    pendingChanges: (shard) => `${prefix}:{s${shard}}:changes`,
+    adminSession: (h) => `${prefix}:{admin}:session:${h}`,
     alertCurve: (alertId) => `${prefix}:{a${alertId}}:curve`,
     alertBreaker: (alertId, part) => `${prefix}:{a${alertId}}:${part}`,
     metrics: () => `${prefix}:{g}:metrics`,

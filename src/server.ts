@@ -16,6 +16,7 @@ import { createRendererFromConfig } from './mail/create-renderer';
 import { createMailer, senderOptions } from './mail/mailer';
 import { createPreviewer } from './newsroom/preview';
 import { createMetricsRegistry } from './ops/metrics';
+import { METRIC_FIELDS } from './ops/metrics-recorder';
 import { createWebhookEmitter } from './ops/webhooks';
 import { BounceHandler } from './subscribers/bounce-handler';
 import { DataRights } from './subscribers/data-rights';
@@ -58,7 +59,14 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       events: config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger, config.webhookRetryBaseMs) : undefined,
       dataRights,
     }),
-    bounces: new BounceHandler({ subscribers: core.subscribers, hasher: core.hasher, softBounceLimit: config.softBounceLimit, logger }),
+    bounces: new BounceHandler({
+      subscribers: core.subscribers,
+      hasher: core.hasher,
+      tags: core.tags,
+      softBounceLimit: config.softBounceLimit,
+      logger,
+      countUnmatched: async (n) => void (await core.redis.hincrby(core.keys.metrics(), METRIC_FIELDS.bouncesUnmatched, n)),
+    }),
     publish,
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
     signupLimits: createSignupLimits({
@@ -66,6 +74,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       keyPrefix: core.keys.rateLimit,
       perIpPerHour: config.signupLimitPerIp,
       perAddressPerDay: config.confirmLimitPerAddress,
+      addressSubject: (email) => core.hasher.counterSubject(email),
     }),
     previewer,
     metrics,

@@ -32,6 +32,23 @@ describe('configuration', () => {
     );
   });
 
+  test('production refuses guessable secrets, naming each; random ones pass; development and tests are not held to it', () => {
+    const prod = { NODE_ENV: 'production', REDIS_URL: 'redis://r', SMTP_URL: 'smtp://s', PUBLIC_URL: 'https://x', MAIL_FROM: 'K <a@b.c>' };
+    const strong = { PUBLISHER_TOKEN: 'kP3v9QzL7xW2mN8rT5yB1cF6hJ4dG0sA', SECRET_KEY: 'Zr8Qm2Xv7Lp4Ws9Ny3Tb6Hc1Fd5Gk0JeUa2Io8Pq' };
+    expect(parseConfig({ ...prod, ...strong }).publisherToken).toBe(strong.PUBLISHER_TOKEN);
+    for (const [name, value, why] of [
+      ['SECRET_KEY', 'change-me-secret-key-at-least-32-characters', /placeholder/],
+      ['SECRET_KEY', 'x'.repeat(48), /about 0 bits/],
+      ['SECRET_KEY', 'ab'.repeat(24), /about 48 bits/],
+      ['PUBLISHER_TOKEN', 'change-me-publisher-token', /placeholder/],
+      ['PUBLISHER_TOKEN', '9876098760987609', /bits of entropy/],
+      ['METRICS_TOKEN', 'metrics-metrics-metrics', /bits of entropy/],
+    ] as const) {
+      expect(() => parseConfig({ ...prod, ...strong, [name]: value })).toThrow(new RegExp(`${name}: .*${why.source}`));
+    }
+    expect(parseConfig({ NODE_ENV: 'test', PUBLISHER_TOKEN: 'x'.repeat(16), SECRET_KEY: 'y'.repeat(32) }).secretKey).toBe('y'.repeat(32));
+  });
+
   test('development without secrets takes the generated ones, production never does', () => {
     const dev = parseConfig({}, () => ({ publisherToken: 'generated-token-123456', secretKey: 'g'.repeat(40) }));
     expect(dev.publisherToken).toBe('generated-token-123456');

@@ -30,6 +30,20 @@ describe('docker-compose.yml', () => {
     expect(compose.services.worker.command).toEqual(['node', 'dist/workers/index.js']);
   });
 
+  test('no secret has a default: each one must be set, or compose stops naming it', () => {
+    const text = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+    const secrets = ['PUBLISHER_TOKEN', 'SECRET_KEY', 'METRICS_TOKEN'];
+    for (const name of ['api', 'worker']) {
+      const env = compose.services[name].environment as Record<string, string>;
+      for (const [key, value] of Object.entries(env)) {
+        if (/TOKEN|SECRET|KEY|PASSWORD/.test(key)) expect([key, value]).toEqual([key, expect.stringMatching(new RegExp(`^\\$\\{${key}:\\?[^}]+\\}$`))]);
+      }
+      for (const s of secrets) expect(env).toHaveProperty(s);
+    }
+    // no ${VAR:-default} or ${VAR-default} anywhere for a secret
+    expect(text).not.toMatch(/\$\{(PUBLISHER_TOKEN|SECRET_KEY|METRICS_TOKEN)[:]?-/);
+  });
+
   test('the Dockerfile builds the same entry points the compose file runs', () => {
     const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('RUN npm run build');

@@ -5,6 +5,7 @@ import type { Logger } from '../src/logger';
 import { runFanout } from '../src/alerts/fan-out';
 import { enqueueFanout, publishArticle } from '../src/alerts/publish';
 import { createFeedWatcher } from '../src/newsroom/feed-watcher';
+import { parseAllowList } from '../src/newsroom/fetch-content';
 import { sendDailyDigest } from '../src/newsroom/daily-digest';
 import { createDigestRenderer } from '../src/mail/render-digest';
 import { DigestPreferences } from '../src/subscribers/digest-preferences';
@@ -177,6 +178,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
       logger,
       timeoutMs: config.feedTimeoutMs,
+      allow: parseAllowList(config.fetchAllowHosts),
     });
     await core.queues.feeds.upsertJobScheduler(FEED_SCHEDULER, { every: config.feedIntervalSeconds * 1000 }, { name: 'poll', data: {} });
     extra.push(new Worker<TickJob>(QUEUE_NAMES.feeds, async () => watcher.pollAll(), { connection, prefix, concurrency: 1 }));

@@ -324,10 +324,12 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           if (stoppedBy || renderFailure || relayRun >= RELAY_RUN_TO_STOP || next >= recipients.length) return;
           const r = recipients[next++]!;
           if (deps.sendRate) await deps.sendRate.take();
+          const tag = deps.links.messageTag(r.id, `a${alertId}`);
           let raw: string;
           try {
             raw = template!.personalise({
               to: r.email,
+              tag,
               slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
             });
           } catch (err) {
@@ -336,7 +338,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           }
           const started = performance.now();
           try {
-            await deps.mailer.send(r.email, raw);
+            await deps.mailer.send(r.email, raw, tag);
           } catch (err) {
             const failure = classifySendError(err);
             if (failure.kind === 'relay') {

@@ -11,6 +11,7 @@ import { publishArticle } from '../alerts/publish';
 import type { AlertStatus } from '../alerts/alert-store';
 import { ArticleFileError, parseArticleFile, type ArticleDraft } from '../newsroom/article-file';
 import { ExtractError, extractArticleFromUrl } from '../newsroom/extract-article';
+import { parseAllowList } from '../newsroom/fetch-content';
 import { ImportFileError, importSubscribersCsv } from '../subscribers/import-csv';
 import { exportSubscribersCsv } from '../subscribers/export-csv';
 import { DataRights } from '../subscribers/data-rights';
@@ -64,6 +65,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (file: string | undefined, o: { url?: string; locale?: string; topics?: string; id?: string; notBreaking?: boolean; dryRun?: boolean }) => {
       if (!file === !o.url) throw new CliError('give either a FILE or --url URL', EXIT.usage);
       let draft: ArticleDraft;
+      // A file is read (and refused) before any configuration or Redis is needed; a page needs the
+      // configuration first (FETCH_ALLOW_HOSTS).
       if (file) {
         let content: string;
         try {
@@ -73,7 +76,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
         draft = parseArticleFile(path.basename(file), content);
       } else {
-        draft = await extractArticleFromUrl(o.url!);
+        const { config } = await context();
+        draft = await extractArticleFromUrl(o.url!, { allow: parseAllowList(config.fetchAllowHosts) });
       }
       if (o.locale) draft.locale = o.locale;
       if (o.topics) draft.topics = o.topics.split(',').map((t) => t.trim()).filter(Boolean);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError, parseConfig, processEnv, type Config } from '../config';
+import { installCrashPolicy } from '../crash-policy';
 import { createLogger, type Logger } from '../logger';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis';
@@ -33,6 +34,7 @@ export async function bootstrap(role: string): Promise<Bootstrapped> {
     throw err;
   }
   const logger = createLogger(config.logLevel, role);
+  installCrashPolicy(logger);
   let embedded: EmbeddedRedis | undefined;
   if (!config.redisUrl) {
     embedded = await startEmbeddedRedis(path.join(config.varDir, 'redis'), logger);

@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const schemas = apiSchemas(deps.config.topics);
   app.use(healthRoutes(deps));
-  app.use(opsRoutes({ metrics: deps.metrics, openapi: () => buildOpenApi(deps.config, schemas) }));
+  app.use(opsRoutes({ metrics: deps.metrics, openapi: () => buildOpenApi(deps.config, schemas), metricsToken: deps.config.metricsToken }));
   app.use(pageRoutes(deps, requireRedis));
   app.use('/api', newsroomApiRoutes(deps, schemas, requireBearer(deps.config.publisherToken)));
   app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));

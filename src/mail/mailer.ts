@@ -3,10 +3,8 @@ import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../alerts/article';
 import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
-import { SLOTS, type RenderedEmail, type Renderer } from './render';
+import type { Piece, RenderedEmail, Renderer } from './render';
 import type { MailTransport } from './transport';
-
-const SLOT_NAMES = Object.values(SLOTS).map((s) => s.slice(2, -2));
 
 export interface Mailer {
   readonly transport: MailTransport;
@@ -16,7 +14,11 @@ export interface Mailer {
   prepareConfirmation(locale: Locale): Promise<MessageTemplate>;
   /** Any list email already rendered (the daily digest): same headers as an alert. */
   prepareListEmail(rendered: RenderedEmail): Promise<MessageTemplate>;
-  send(to: string, raw: string): Promise<void>;
+  /**
+   * Sends one finished message. `tag` (the copy's signed tag, as given to `personalise`) makes the
+   * envelope sender `bounces+<tag>@BOUNCE_DOMAIN` (VERP) when a bounce domain is set.
+   */
+  send(to: string, raw: string, tag?: string): Promise<void>;
 }
 
 export interface MailerDeps {
@@ -31,6 +33,8 @@ export interface MailerDeps {
   listUnsubscribeMailto?: string;
   /** When set, every message is DKIM-signed after it is personalised. */
   dkim?: DkimConfig;
+  /** VERP: tagged messages go out with the envelope sender `bounces+<tag>@<bounceDomain>`. */
+  bounceDomain?: string;
 }
 
 /** The sender settings of MailerDeps as configured: From, Reply-To, List-Id, mailto unsubscribe, DKIM. */
@@ -41,6 +45,7 @@ export function senderOptions(config: Config): Omit<MailerDeps, 'renderer' | 'tr
     listId: { id: config.listId, name: `${config.siteName} breaking news` },
     listUnsubscribeMailto: config.listUnsubscribeMailto,
     dkim: config.dkim,
+    bounceDomain: config.bounceDomain,
   };
 }
 
@@ -63,21 +68,22 @@ export function createMailer(deps: MailerDeps): Mailer {
   const dkimSign = deps.dkim ? createDkimSigner(deps.dkim) : undefined;
   // RFC 8058: the HTTPS URI is the one-click target; a mailto: beside it serves older clients.
   // It carries no token: a mailbox that receives it knows the sender from the message itself.
-  const unsubscribeTargets = [
-    ...(deps.listUnsubscribeMailto ? [`<mailto:${deps.listUnsubscribeMailto}?subject=unsubscribe>`] : []),
-    `<${SLOTS.unsubscribeUrl}>`,
-  ].join(', ');
+  const unsubscribeTargets: Piece[] = [
+    `${deps.listUnsubscribeMailto ? `<mailto:${deps.listUnsubscribeMailto}?subject=unsubscribe>, ` : ''}<`,
+    { slot: 'UNSUBSCRIBE_URL' },
+    '>',
+  ];
   const prepareListEmail = (rendered: RenderedEmail) =>
     MessageTemplate.build({
       from: deps.mailFrom,
       replyTo: deps.replyTo,
       messageIdDomain: domain,
       rendered,
-      slotNames: SLOT_NAMES,
+      slots: ['UNSUBSCRIBE_URL', 'PREFERENCES_URL'],
       headers: {
-        ...(deps.listId ? { 'List-Id': listIdHeader(deps.listId) } : {}),
+        ...(deps.listId ? { 'List-Id': [listIdHeader(deps.listId)] } : {}),
         'List-Unsubscribe': unsubscribeTargets,
-        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'List-Unsubscribe-Post': ['List-Unsubscribe=One-Click'],
       },
     });
   return {
@@ -92,14 +98,15 @@ export function createMailer(deps: MailerDeps): Mailer {
       if (!template) {
         template = deps.renderer
           .renderConfirmation(locale)
-          .then((rendered) => MessageTemplate.build({ from: deps.mailFrom, replyTo: deps.replyTo, messageIdDomain: domain, rendered, slotNames: SLOT_NAMES }));
+          .then((rendered) => MessageTemplate.build({ from: deps.mailFrom, replyTo: deps.replyTo, messageIdDomain: domain, rendered, slots: ['CONFIRM_URL'] }));
         template.catch(() => confirmations.delete(locale));
         confirmations.set(locale, template);
       }
       return template;
     },
-    async send(to, raw) {
-      await deps.transport.send({ from: address, to, raw: dkimSign ? dkimSign(raw) : raw });
+    async send(to, raw, tag) {
+      const from = tag && deps.bounceDomain ? `bounces+${tag}@${deps.bounceDomain}` : address;
+      await deps.transport.send({ from, to, raw: dkimSign ? dkimSign(raw) : raw });
     },
   };
 }

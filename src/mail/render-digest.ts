@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Handlebars from 'handlebars';
-import mjml2html from 'mjml';
 import type { Locale } from '../config';
 import type { Article } from '../alerts/article';
 import { format, type Catalog } from '../i18n';
-import { TemplateError, type RenderedEmail } from './render';
+import { loadTemplate, renderEmail, type RenderedEmail } from './render';
 
 export interface DigestRendererOptions {
   catalog: Catalog;
@@ -16,10 +12,7 @@ export interface DigestRendererOptions {
 
 /** The daily digest: every story of the day in one email, rendered once per locale (slots left for links). */
 export function createDigestRenderer(opts: DigestRendererOptions) {
-  const load = (name: string, escape: boolean) =>
-    Handlebars.compile(fs.readFileSync(path.join(opts.templatesDir, name), 'utf8'), { noEscape: !escape, strict: false });
-  const mjmlTemplate = load('digest.mjml', true);
-  const textTemplate = load('digest.txt', false);
+  const templates = { mjml: loadTemplate(opts.templatesDir, 'digest.mjml', true), text: loadTemplate(opts.templatesDir, 'digest.txt', false), name: 'digest' };
   const dates = {
     id: new Intl.DateTimeFormat('id-ID', { dateStyle: 'long', timeZone: opts.timeZone }),
     en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: opts.timeZone }),
@@ -40,14 +33,7 @@ export function createDigestRenderer(opts: DigestRendererOptions) {
       reason: format(e.digestReason!, vars),
       stories: articles.map((a) => ({ title: a.title, url: a.url, lead: a.summary ?? a.paragraphs[0] ?? '' })),
     };
-    let result;
-    try {
-      result = await mjml2html(mjmlTemplate(view), { validationLevel: 'strict', keepComments: false });
-    } catch (err) {
-      throw new TemplateError(`digest.mjml: ${(err as Error).message}`);
-    }
-    if (result.errors.length > 0) throw new TemplateError(`digest.mjml: ${result.errors.map((x) => x.formattedMessage).join('; ')}`);
-    return { subject: view.subject, html: result.html, text: textTemplate(view).replace(/\n{3,}/g, '\n\n').trim() + '\n' };
+    return renderEmail(templates, view.subject, view);
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
@@ -6,24 +7,125 @@ import type { Locale } from '../config';
 import type { Article } from '../alerts/article';
 import { format, type Catalog } from '../i18n';
 
+/** The per-recipient values a template may place (`{{slot "UNSUBSCRIBE_URL"}}`), filled per copy. */
+export const SLOT_NAMES = ['UNSUBSCRIBE_URL', 'PREFERENCES_URL', 'CONFIRM_URL'] as const;
+export type SlotName = (typeof SLOT_NAMES)[number];
+
+/** Rendered text cut at the places the template put a per-recipient value. */
+export type Piece = string | { slot: SlotName };
+
 export interface RenderedEmail {
   subject: string;
-  html: string;
-  text: string;
+  html: Piece[];
+  text: Piece[];
 }
 
-/** Per-recipient slots left in rendered emails, filled in by the message template per recipient. */
-export const SLOTS = {
-  unsubscribeUrl: '%%UNSUBSCRIBE_URL%%',
-  preferencesUrl: '%%PREFERENCES_URL%%',
-  confirmUrl: '%%CONFIRM_URL%%',
-} as const;
-
+/** A template that cannot be rendered whatever the content: a bug or a broken file, never an article's fault. */
 export class TemplateError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'TemplateError';
   }
+}
+
+/**
+ * Where the per-recipient values go is decided by the template alone. Each render draws a random
+ * nonce; the `slot` helper writes a marker made of it (letters and digits only, so neither
+ * Handlebars' escaping nor MJML changes it) and counts what it wrote. The output is then cut at the
+ * markers, and each must occur exactly as often as the template wrote it. Article, feed or file
+ * text is fixed before the nonce exists, so no content can produce a marker or name a slot: a
+ * `%%PREFERENCES_URL%%` or `{{slot …}}` in an article is just text.
+ */
+export function renderWithSlots(template: Handlebars.TemplateDelegate, view: object, name: string): { output: string; cut(output: string): Piece[] } {
+  const nonce = randomBytes(16).toString('hex');
+  const prefix = `kslot${nonce}n`;
+  const written = new Map<SlotName, number>();
+  const slot = (slotName: unknown) => {
+    const i = SLOT_NAMES.indexOf(slotName as SlotName);
+    if (i < 0) throw new TemplateError(`${name}: unknown slot ${String(slotName)}`);
+    written.set(SLOT_NAMES[i]!, (written.get(SLOT_NAMES[i]!) ?? 0) + 1);
+    return `${prefix}${i}e`;
+  };
+  let output: string;
+  try {
+    output = template(view, { helpers: { slot } });
+  } catch (err) {
+    if (err instanceof TemplateError) throw err;
+    throw new TemplateError(`${name}: ${(err as Error).message}`);
+  }
+  return {
+    output,
+    cut(rendered: string): Piece[] {
+      const pieces: Piece[] = [];
+      const found = new Map<SlotName, number>();
+      let from = 0;
+      for (let at = rendered.indexOf(prefix); at >= 0; at = rendered.indexOf(prefix, from)) {
+        const slotName = SLOT_NAMES[Number(rendered[at + prefix.length])];
+        if (!slotName || rendered[at + prefix.length + 1] !== 'e') throw new TemplateError(`${name}: a slot marker was cut apart`);
+        pieces.push(rendered.slice(from, at), { slot: slotName });
+        found.set(slotName, (found.get(slotName) ?? 0) + 1);
+        from = at + prefix.length + 2;
+      }
+      pieces.push(rendered.slice(from));
+      for (const s of SLOT_NAMES) {
+        if ((found.get(s) ?? 0) !== (written.get(s) ?? 0)) {
+          throw new TemplateError(`${name}: slot ${s} placed ${written.get(s) ?? 0} time(s) but found ${found.get(s) ?? 0} time(s) in the output`);
+        }
+      }
+      return pieces.filter((p) => p !== '');
+    },
+  };
+}
+
+/** A piece list as one string, with `values` for the slots (a preview, or one recipient's copy). */
+export function fillPieces(pieces: readonly Piece[], values: Partial<Record<SlotName, string>>): string {
+  if (pieces.length === 1 && typeof pieces[0] === 'string') return pieces[0];
+  let s = '';
+  for (const p of pieces) {
+    if (typeof p === 'string') s += p;
+    else {
+      const v = values[p.slot];
+      if (v === undefined) throw new TemplateError(`no value for slot ${p.slot}`);
+      s += v;
+    }
+  }
+  return s;
+}
+
+/** The slots a piece list uses. */
+export function slotsOf(pieces: readonly Piece[]): Set<SlotName> {
+  return new Set(pieces.filter((p): p is { slot: SlotName } => typeof p !== 'string').map((p) => p.slot));
+}
+
+/** Loads a template file; `escape` for MJML (HTML-escaped values), not for the plain-text part. */
+export function loadTemplate(templatesDir: string, name: string, escape: boolean): Handlebars.TemplateDelegate {
+  return Handlebars.compile(fs.readFileSync(path.join(templatesDir, name), 'utf8'), { noEscape: !escape, strict: false });
+}
+
+/** MJML to HTML; any error is the template's (content arrives escaped and cannot make markup). */
+export async function compileMjml(mjml: string, name: string): Promise<string> {
+  let result;
+  try {
+    result = await mjml2html(mjml, { validationLevel: 'strict', keepComments: false });
+  } catch (err) {
+    throw new TemplateError(`${name}: ${(err as Error).message}`);
+  }
+  if (result.errors.length > 0) {
+    throw new TemplateError(`${name}: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
+  }
+  return result.html;
+}
+
+/** Renders one email (an MJML and a text template over the same view) into pieces cut at the slots. */
+export async function renderEmail(
+  templates: { mjml: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate; name: string },
+  subject: string,
+  view: object,
+): Promise<RenderedEmail> {
+  const mjml = renderWithSlots(templates.mjml, view, `${templates.name}.mjml`);
+  const html = mjml.cut(await compileMjml(mjml.output, `${templates.name}.mjml`));
+  const text = renderWithSlots(templates.text, view, `${templates.name}.txt`);
+  return { subject, html, text: text.cut(tidyText(text.output)) };
 }
 
 export interface RendererOptions {
@@ -36,31 +138,14 @@ export interface RendererOptions {
 }
 
 export interface Renderer {
-  /** Renders an alert once for a locale; the result still holds the per-recipient SLOTS. */
+  /** Renders an alert once for a locale; the per-recipient values are left as slots. */
   renderAlert(article: Article, locale: Locale): Promise<RenderedEmail>;
   renderConfirmation(locale: Locale): Promise<RenderedEmail>;
 }
 
 export function createRenderer(opts: RendererOptions): Renderer {
-  const load = (name: string, escape: boolean) =>
-    Handlebars.compile(fs.readFileSync(path.join(opts.templatesDir, name), 'utf8'), { noEscape: !escape, strict: false });
-  const alertMjml = load('breaking-news.mjml', true);
-  const alertText = load('breaking-news.txt', false);
-  const confirmMjml = load('confirm.mjml', true);
-  const confirmText = load('confirm.txt', false);
-
-  async function compile(mjml: string, name: string): Promise<string> {
-    let result;
-    try {
-      result = await mjml2html(mjml, { validationLevel: 'strict', keepComments: false });
-    } catch (err) {
-      throw new TemplateError(`${name}: ${(err as Error).message}`);
-    }
-    if (result.errors.length > 0) {
-      throw new TemplateError(`${name}: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
-    }
-    return result.html;
-  }
+  const alert = { mjml: loadTemplate(opts.templatesDir, 'breaking-news.mjml', true), text: loadTemplate(opts.templatesDir, 'breaking-news.txt', false), name: 'breaking-news' };
+  const confirm = { mjml: loadTemplate(opts.templatesDir, 'confirm.mjml', true), text: loadTemplate(opts.templatesDir, 'confirm.txt', false), name: 'confirm' };
 
   const dateFormats = {
     id: new Intl.DateTimeFormat('id-ID', { dateStyle: 'long', timeStyle: 'short', timeZone: opts.timeZone }),
@@ -91,7 +176,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
           ? format(s.email.reasonTopics!, { siteName: opts.siteName, topics: topicNames })
           : format(s.email.reasonAll!, { siteName: opts.siteName }),
       };
-      return { subject: article.title, html: await compile(alertMjml(view), 'breaking-news.mjml'), text: tidyText(alertText(view)) };
+      return renderEmail(alert, article.title, view);
     },
 
     async renderConfirmation(locale) {
@@ -107,7 +192,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
         expiry: format(s.email.confirmExpiry!, vars),
         ignore: s.email.confirmIgnore,
       };
-      return { subject: view.subject, html: await compile(confirmMjml(view), 'confirm.mjml'), text: tidyText(confirmText(view)) };
+      return renderEmail(confirm, view.subject, view);
     },
   };
 }

@@ -77,9 +77,10 @@ export async function sendDailyDigest(deps: DigestDeps, now = Date.now()): Promi
       const worker = async () => {
         while (next < due.length) {
           const r = due[next++]!;
-          const raw = templates.get(r.locale)!.personalise({ to: r.email, slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) } });
+          const tag = deps.links.messageTag(r.id, `d${day.replace(/-/g, '')}`);
+          const raw = templates.get(r.locale)!.personalise({ to: r.email, tag, slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) } });
           try {
-            await deps.mailer.send(r.email, raw);
+            await deps.mailer.send(r.email, raw, tag);
           } catch (err) {
             log.warn({ subscriberId: r.id, to: maskEmail(r.email), err: (err as Error).message }, 'digest not delivered');
             continue;

@@ -1,6 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import type { ArticleDraft } from './article-file';
+import { fetchContent, type AllowList } from './fetch-content';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 
@@ -28,19 +29,17 @@ export function htmlToParagraphs(htmlText: string): string[] {
  * Fetches an article page and keeps only the story: Mozilla's Readability (Firefox Reader View)
  * drops the site chrome (navigation, sign-up boxes, related links) and we keep its paragraphs.
  */
-export async function extractArticleFromUrl(url: string, opts: { timeoutMs?: number } = {}): Promise<ArticleDraft> {
-  let res: Response;
+export async function extractArticleFromUrl(url: string, opts: { allow: AllowList; timeoutMs?: number }): Promise<ArticleDraft> {
+  let res;
   try {
-    res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000), headers: { accept: 'text/html,application/xhtml+xml' } });
+    res = await fetchContent(url, { allow: opts.allow, timeoutMs: opts.timeoutMs ?? 15_000, maxBytes: MAX_BYTES }, { accept: 'text/html,application/xhtml+xml' });
   } catch (err) {
-    throw new ExtractError(`cannot fetch ${url}: ${(err as Error).cause ? String((err as Error & { cause: Error }).cause.message) : (err as Error).message}`);
+    throw new ExtractError(`cannot fetch ${url}: ${(err as Error).message}`);
   }
-  if (!res.ok) throw new ExtractError(`cannot fetch ${url}: HTTP ${res.status}`);
-  const type = res.headers.get('content-type') ?? '';
-  if (!/html/i.test(type)) throw new ExtractError(`${url} is not an HTML page (content-type: ${type || 'none'})`);
-  const buf = Buffer.from(await res.arrayBuffer());
-  if (buf.length > MAX_BYTES) throw new ExtractError(`${url} is larger than ${MAX_BYTES} bytes`);
-  return extractArticleFromHtml(buf.toString('utf8'), res.url || url);
+  if (res.status < 200 || res.status > 299) throw new ExtractError(`cannot fetch ${url}: HTTP ${res.status}`);
+  const type = res.headers['content-type'] ?? '';
+  if (!/html/i.test(type)) throw new ExtractError(`${url} is not an HTML page (content-type: ${type.slice(0, 100) || 'none'})`);
+  return extractArticleFromHtml(res.body.toString('utf8'), res.url);
 }
 
 export function extractArticleFromHtml(page: string, url: string): ArticleDraft {

@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { articleSchema, type ArticleInput } from '../alerts/article';
 import type { PublishResult } from '../alerts/publish';
 import { htmlToParagraphs } from './extract-article';
+import { fetchContent, FetchError, type AllowList, type FetchedContent } from './fetch-content';
 
 export interface FeedWatcherDeps {
   redis: Redis;
@@ -17,6 +18,8 @@ export interface FeedWatcherDeps {
   publish(input: ArticleInput): Promise<PublishResult>;
   logger: Logger;
   timeoutMs: number;
+  /** FETCH_ALLOW_HOSTS: internal hosts a feed may live on. */
+  allow: AllowList;
   /** How long one feed stays locked by the process polling it (ms). */
   lockMs?: number;
   /**
@@ -58,23 +61,17 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       const headers: Record<string, string> = { accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1' };
       if (state.etag) headers['if-none-match'] = state.etag;
       if (state.lastModified) headers['if-modified-since'] = state.lastModified;
-      let res: Response;
+      // Through the content fetcher: public addresses only (FETCH_ALLOW_HOSTS aside), on every
+      // redirect too; the decoded body stops at MAX_FEED_BYTES, the whole poll at the timeout.
+      let res: FetchedContent;
       try {
-        res = await fetch(feed.url, { headers, redirect: 'follow', signal: AbortSignal.timeout(deps.timeoutMs) });
+        res = await fetchContent(feed.url, { allow: deps.allow, timeoutMs: deps.timeoutMs, maxBytes: MAX_FEED_BYTES }, headers);
       } catch (err) {
-        const e = err as Error & { cause?: Error };
-        throw new Error(e.name === 'TimeoutError' ? `timed out after ${deps.timeoutMs} ms` : `fetch failed: ${e.cause?.message ?? e.message}`);
+        throw new Error(err instanceof FetchError ? err.message : `fetch failed: ${(err as Error).message}`);
       }
-      if (res.status === 304) {
-        await res.arrayBuffer().catch(() => undefined);
-        return { status: 'not_modified' };
-      }
-      if (!res.ok) {
-        await res.arrayBuffer().catch(() => undefined);
-        throw new Error(`HTTP ${res.status}`);
-      }
-      const body = Buffer.from(await res.arrayBuffer());
-      if (body.length > MAX_FEED_BYTES) throw new Error(`feed larger than ${MAX_FEED_BYTES} bytes`);
+      if (res.status === 304) return { status: 'not_modified' };
+      if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status}`);
+      const body = res.body;
       const xml = body.toString('utf8');
       // feed-parser is lenient (it reads half a document); a broken feed must be reported instead.
       const valid = XMLValidator.validate(xml);
@@ -91,8 +88,8 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       // Oldest first, so alerts go out in the order the stories were published.
       entries.sort((a, b) => (a.item.published?.getTime() ?? 0) - (b.item.published?.getTime() ?? 0));
       const validators: Record<string, string> = {};
-      if (res.headers.get('etag')) validators.etag = res.headers.get('etag')!;
-      if (res.headers.get('last-modified')) validators.lastModified = res.headers.get('last-modified')!;
+      if (res.headers.etag) validators.etag = res.headers.etag.slice(0, 200);
+      if (res.headers['last-modified']) validators.lastModified = res.headers['last-modified'].slice(0, 100);
 
       if (!state.initialised) {
         const p = deps.redis.multi();

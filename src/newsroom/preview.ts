@@ -1,26 +1,22 @@
 import { LOCALES, type Locale } from '../config';
 import type { Article } from '../alerts/article';
 import type { Mailer } from '../mail/mailer';
-import type { RenderedEmail } from '../mail/render';
+import { fillPieces, type SlotName } from '../mail/render';
 
 export interface PreviewDeps {
   mailer: Mailer;
   publicUrl: string;
 }
 
-export type Preview = Record<Locale, RenderedEmail>;
+export type Preview = Record<Locale, { subject: string; html: string; text: string }>;
 
 /** Example values for the per-recipient slots, so a preview's links look like the real ones. */
-function exampleSlots(publicUrl: string): Record<string, string> {
+function exampleSlots(publicUrl: string): Record<SlotName, string> {
   return {
     UNSUBSCRIBE_URL: `${publicUrl}/unsubscribe?token=preview`,
     PREFERENCES_URL: `${publicUrl}/preferences?token=preview`,
     CONFIRM_URL: `${publicUrl}/confirm?token=preview`,
   };
-}
-
-function fillSlots(text: string, slots: Record<string, string>): string {
-  return text.replace(/%%([A-Z_]+)%%/g, (m, name: string) => slots[name] ?? m);
 }
 
 /** What editors see before they publish: the alert rendered for each locale, and a single test copy. */
@@ -31,7 +27,7 @@ export function createPreviewer(deps: PreviewDeps) {
       const out = {} as Preview;
       for (const locale of LOCALES) {
         const r = await deps.mailer.renderer.renderAlert(article, locale);
-        out[locale] = { subject: r.subject, html: fillSlots(r.html, slots), text: fillSlots(r.text, slots) };
+        out[locale] = { subject: r.subject, html: fillPieces(r.html, slots), text: fillPieces(r.text, slots) };
       }
       return out;
     },

@@ -14,6 +14,7 @@ export const METRIC_FIELDS = {
   selfPaused: 'alerts_self_paused',
   latency: 'send_latency',
   p90: 'publish_to_p90',
+  bouncesUnmatched: 'bounces_unmatched',
 } as const;
 
 const CURVE_TTL_SECONDS = 30 * 24 * 3600;

@@ -38,6 +38,7 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
   counter('kilat_emails_sent_total', 'Alert emails accepted by the mail server.', METRIC_FIELDS.sent);
   counter('kilat_emails_failed_total', 'Alert emails that failed for good (hard bounce or out of retries).', METRIC_FIELDS.failed);
   counter('kilat_emails_suppressed_total', 'Addresses suppressed after a permanent (5xx) refusal.', METRIC_FIELDS.suppressed);
+  counter('kilat_bounce_reports_unmatched_total', 'Bounce and complaint reports (raw DSN/ARF) about no message Kilat sent their recipient: ignored.', METRIC_FIELDS.bouncesUnmatched);
 
   new Counter({
     name: 'kilat_alerts_self_paused_total',

@@ -21,6 +21,14 @@ export class AddressHasher {
     return this.keys.map((k) => this.hash(k, address));
   }
 
+  /**
+   * What the per-address sign-up counter is keyed by: keyed too (an unkeyed hash of an address is
+   * the address to anyone who guesses it), and with its own label, so it matches no suppression hash.
+   */
+  counterSubject(address: string): string {
+    return createHmac('sha256', this.keys[0]!).update(`kilat-rate-limit\n${address}`).digest('base64url').slice(0, 32);
+  }
+
   private hash(key: Buffer, address: string): string {
     // A distinct label keeps these hashes apart from any other HMAC made with the same key.
     return createHmac('sha256', key).update(`kilat-suppression\n${address}`).digest('base64url');

@@ -51,7 +51,10 @@ export class DataRights {
   async deleteById(id: number): Promise<boolean> {
     const s = await this.deps.subscribers.get(id);
     if (!s) return false;
-    return this.deps.subscribers.erase(id, this.deps.hasher.current(s.email));
+    const erased = await this.deps.subscribers.erase(id, this.deps.hasher.current(s.email));
+    // The day's sign-up counter for the address (its own hash tag, so not in the erase script).
+    await this.deps.subscribers.dropAddressCounter(this.deps.hasher.counterSubject(s.email));
+    return erased;
   }
 
   async deleteByEmail(email: string): Promise<boolean> {
@@ -64,6 +67,11 @@ export class DataRights {
     const address = normaliseAddress(email);
     if (!address.ok) return undefined;
     return this.deps.subscribers.suppressionOf(address.address, this.deps.hasher.all(address.address));
+  }
+
+  /** The address's keyed hashes (one per signing key), as the suppression set holds them. */
+  addressHashes(email: string): string[] {
+    return this.deps.hasher.all(email);
   }
 
   /** A fresh, confirmed opt-in lifts an earlier suppression of the same address. */

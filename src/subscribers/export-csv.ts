@@ -2,7 +2,16 @@ import type { Writable } from 'node:stream';
 import { SUBSCRIBER_SHARDS } from '../keys';
 import type { SubscriberStore } from './subscriber-store';
 
-const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+/**
+ * A cell a spreadsheet reads as text. A leading `=`, `+`, `-`, `@`, tab or CR would make it a
+ * formula (OWASP "CSV injection"; addresses such as `+x@example.com` are valid), so such a cell
+ * gets a leading apostrophe, which spreadsheets show as nothing; the import strips it again.
+ */
+export function csvCell(value: string): string {
+  const v = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+export const FORMULA_START = /^[=+\-@\t\r]/;
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '');
 
 /** Every subscriber as CSV, shard by shard, a page at a time; honours back-pressure. Returns the count. */

@@ -5,6 +5,7 @@ import { LOCALES, type Locale } from '../config';
 import { SUBSCRIBER_SHARDS } from '../keys';
 import type { ConfirmationJob } from '../queues';
 import { normaliseAddress } from './email-address';
+import { FORMULA_START } from './export-csv';
 import type { SubscriberStore } from './subscriber-store';
 
 export interface ImportDeps {
@@ -106,7 +107,9 @@ export async function importSubscribersCsv(deps: ImportDeps, input: Readable, op
       }
       report.rows++;
       const line = info.lines;
-      const address = normaliseAddress(record[header.email] ?? '');
+      // An exported cell that would have read as a formula carries a leading apostrophe (csvCell).
+      const cell = record[header.email] ?? '';
+      const address = normaliseAddress(cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell);
       if (!address.ok) {
         bad(line, address.reason);
         continue;

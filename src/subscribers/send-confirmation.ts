@@ -11,16 +11,26 @@ export interface ConfirmationDeps {
   logger: Logger;
 }
 
-/** Sends the double opt-in email for a pending subscriber; anything else has nothing to confirm. */
+/**
+ * Sends the double opt-in email: for a pending subscriber, or for the newer choices a sign-up left
+ * waiting beside an existing subscription (the latest sign-up's link, in its language). Anyone else
+ * (a complained address, a record since deleted) has nothing to confirm and gets nothing.
+ */
 export async function sendConfirmation(deps: ConfirmationDeps, subscriberId: number): Promise<'sent' | 'not_pending'> {
   const subscriber = await deps.subscribers.get(subscriberId);
-  if (!subscriber || subscriber.status !== 'pending') return 'not_pending';
-  const template = await deps.mailer.prepareConfirmation(subscriber.locale);
+  if (!subscriber || !['pending', 'confirmed', 'paused'].includes(subscriber.status)) return 'not_pending';
+  const change = await deps.subscribers.pendingChange(subscriber.id);
+  if (!change && subscriber.status !== 'pending') return 'not_pending';
+  const template = await deps.mailer.prepareConfirmation(change?.locale ?? subscriber.locale);
+  // Each confirmation email its own tag (and so Message-ID): receivers drop a second message with a
+  // Message-ID they have seen, and a repeated sign-up must reach the inbox.
+  const tag = deps.links.messageTag(subscriber.id, `c${Date.now().toString(36)}`);
   const raw = template.personalise({
     to: subscriber.email,
-    slots: { CONFIRM_URL: deps.links.confirm(subscriber.id, subscriber.nonce), UNSUBSCRIBE_URL: '', PREFERENCES_URL: '' },
+    tag,
+    slots: { CONFIRM_URL: deps.links.confirm(subscriber.id, change?.nonce ?? subscriber.nonce) },
   });
-  await deps.mailer.send(subscriber.email, raw);
+  await deps.mailer.send(subscriber.email, raw, tag);
   deps.logger.info({ subscriberId, to: maskEmail(subscriber.email) }, 'confirmation sent');
   return 'sent';
 }

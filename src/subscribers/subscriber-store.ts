@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Locale } from '../config';
-import { SUBSCRIBER_SHARDS, type Keys } from '../keys';
+import { ADDRESS_LIMIT, SUBSCRIBER_SHARDS, type Keys } from '../keys';
 import { defineScripts } from '../redis-scripts';
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'paused' | 'unsubscribed' | 'bounced' | 'complained';
@@ -22,12 +22,20 @@ export type SignupOutcome =
   /** A new record, or a departed address starting a fresh double opt-in: send a confirmation. */
   | 'created'
   | 'resubscribe'
-  /** Still waiting for confirmation: send the confirmation again. */
-  | 'pending'
-  /** Already confirmed: nothing to send. */
-  | 'confirmed';
+  /** A pending, confirmed or paused subscription: the new choices wait beside it for its owner's confirmation. */
+  | 'change'
+  /** The address complained: an anonymous sign-up sends it nothing. */
+  | 'suppressed';
 
-export type ConfirmOutcome = 'confirmed' | 'already_confirmed' | 'stale' | 'not_found';
+/** `changed`: a confirmed subscriber confirmed new choices. */
+export type ConfirmOutcome = 'confirmed' | 'changed' | 'already_confirmed' | 'stale' | 'not_found';
+
+/** New choices from a sign-up for an existing subscription, waiting for its owner to confirm them. */
+export interface PendingChange {
+  nonce: string;
+  locale: Locale;
+  topics: string[];
+}
 
 /**
  * The layout, chosen for memory (about 100 bytes per subscriber instead of about 400 with one hash
@@ -98,13 +106,24 @@ end
 
 const SCRIPTS = {
   kilatSignup: {
-    keys: 3,
-    // KEYS: email index bucket, id counter, shard prefix. ARGV: email, locale, topics, nonce, now36, shard, shards
+    keys: 5,
+    // KEYS: email index bucket, id counter, shard prefix, suppressed, pending changes.
+    // ARGV: email, locale, topics, nonce, now36, shard, shards, then the address's keyed hashes.
+    // An existing subscription is never changed here: the new choices wait beside it (pending
+    // changes, field = seq) until its owner confirms them with the link this sign-up mails.
     lua: `${LUA_LIB}
 local P, email = KEYS[3], ARGV[1]
 local fresh = { st = 'p', l = ARGV[2], c = ARGV[5], cf = '', n = ARGV[4], t = ARGV[3], e = email }
+local function complained()
+  for i = 8, #ARGV do
+    local v = redis.call('HGET', KEYS[4], ARGV[i])
+    if v and string.sub(v, 1, 11) == 'complained:' then return true end
+  end
+  return false
+end
 local id = redis.call('HGET', KEYS[1], email)
 if not id then
+  if complained() then return { '0', 'suppressed' } end
   local seq = redis.call('INCR', KEYS[2])
   id = tostring(seq * tonumber(ARGV[7]) + tonumber(ARGV[6]))
   redis.call('HSET', KEYS[1], email, id)
@@ -114,30 +133,49 @@ end
 local seq = (tonumber(id) - tonumber(ARGV[6])) / tonumber(ARGV[7])
 local r = rload(P, seq)
 if r then
-  if r.st == 'c' then return { id, 'confirmed' } end
-  if r.st == 'p' then
-    r.l, r.t = ARGV[2], ARGV[3]
-    rput(P, seq, pack(r))
-    return { id, 'pending' }
+  if r.st == 'x' then return { id, 'suppressed' } end
+  if r.st == 'c' or r.st == 'z' or r.st == 'p' then
+    redis.call('HSET', KEYS[5], tostring(seq), ARGV[4] .. '|' .. ARGV[2] .. '|' .. ARGV[3])
+    return { id, 'change' }
   end
 end
--- departed (or a record lost half-way): a fresh double opt-in with a new nonce
+if complained() then return { id, 'suppressed' } end
+-- departed (unsubscribed, bounced, or a record lost half-way): a fresh double opt-in with a new nonce
+redis.call('HDEL', KEYS[5], tostring(seq))
 rput(P, seq, pack(fresh))
 return { id, 'resubscribe' }
 `,
   },
   kilatConfirm: {
-    keys: 3,
-    // KEYS: record bucket, overflow bucket, shard prefix. ARGV: nonce, now36, seq
+    keys: 4,
+    // KEYS: record bucket, overflow bucket, shard prefix, pending changes. ARGV: nonce, now36, seq.
+    // The nonce of a pending change confirms that change (its owner clicked the link it mailed);
+    // the record's own nonce confirms a pending sign-up.
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[3])
 local r = rload(P, seq)
 if not r then return 'not_found' end
+local change = redis.call('HGET', KEYS[4], tostring(seq))
+if change and (r.st == 'c' or r.st == 'z' or r.st == 'p') then
+  local n, l, t = string.match(change, '^([^|]*)|([^|]*)|(.*)$')
+  if n == ARGV[1] then
+    local was = r.st
+    if was == 'c' then active(P, r.l, seq, 0) end
+    r.st, r.l, r.t = 'c', l, t
+    if r.cf == '' then r.cf = ARGV[2] end
+    rput(P, seq, pack(r))
+    active(P, r.l, seq, 1)
+    redis.call('HDEL', KEYS[4], tostring(seq))
+    if was == 'c' then return 'changed' end
+    return 'confirmed'
+  end
+end
 if r.st == 'c' then return 'already_confirmed' end
 if r.st ~= 'p' or r.n ~= ARGV[1] then return 'stale' end
 r.st, r.cf = 'c', ARGV[2]
 rput(P, seq, pack(r))
 active(P, r.l, seq, 1)
+redis.call('HDEL', KEYS[4], tostring(seq))
 return 'confirmed'
 `,
   },
@@ -236,10 +274,12 @@ return 'resumed'
 `,
   },
   kilatErase: {
-    keys: 5,
-    // KEYS: record bucket, overflow bucket, shard prefix, softBounces, suppressed. ARGV: seq, id,
-    // addressHash ('' for none), now. Removes the record, its index entry, active bit and soft-bounce
-    // count; with a hash, leaves only that keyed hash of the address behind, in the suppression set.
+    keys: 12,
+    // KEYS: record bucket, overflow bucket, shard prefix, softBounces, suppressed, pending changes,
+    // digest readers, then the shard's digest-sent sets of five days around now. ARGV: seq, id,
+    // addressHash ('' for none), now. Removes the record, its index entry, active bit, soft-bounce
+    // count, pending change and every set that lists the id; with a hash, leaves only that keyed
+    // hash of the address behind, in the suppression set.
     lua: `${LUA_LIB}
 local P, seq = KEYS[3], tonumber(ARGV[1])
 local r = rload(P, seq)
@@ -248,6 +288,9 @@ local ek = ekey(P, r.e)
 if redis.call('HGET', ek, r.e) == ARGV[2] then redis.call('HDEL', ek, r.e) end
 active(P, r.l, seq, 0)
 redis.call('HDEL', KEYS[4], ARGV[2])
+redis.call('HDEL', KEYS[6], tostring(seq))
+redis.call('SREM', KEYS[7], ARGV[2])
+for i = 8, #KEYS do redis.call('SREM', KEYS[i], ARGV[2]) end
 rdel(P, seq)
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[5], ARGV[3], 'deleted:' .. ARGV[4]) end
 return 1
@@ -331,15 +374,27 @@ export class SubscriberStore {
     return [`${p}r:${bucket}`, `${p}rx:${bucket}`, p];
   }
 
-  async signup(input: { email: string; locale: Locale; topics: string[] }, now = Date.now()): Promise<{ id: number; outcome: SignupOutcome }> {
+  /**
+   * One script whatever the address's state, so a known address costs what a new one does.
+   * `addressHashes` (the keyed hashes of the address, see AddressHasher) find a complaint kept in
+   * the suppression set after its record was deleted.
+   */
+  async signup(input: { email: string; locale: Locale; topics: string[] }, now = Date.now(), addressHashes: string[] = []): Promise<{ id: number; outcome: SignupOutcome }> {
     const { shard, emailKey } = this.locate(input.email);
     const nonce = randomBytes(6).toString('base64url');
     const [id, outcome] = (await this.run(
       'kilatSignup',
-      [emailKey, this.keys.idCounter(shard), this.shardPrefix(shard)],
-      [input.email, input.locale, input.topics.join(','), nonce, base36Seconds(now), shard, SUBSCRIBER_SHARDS],
+      [emailKey, this.keys.idCounter(shard), this.shardPrefix(shard), this.keys.suppressed(shard), this.keys.pendingChanges(shard)],
+      [input.email, input.locale, input.topics.join(','), nonce, base36Seconds(now), shard, SUBSCRIBER_SHARDS, ...addressHashes],
     )) as [string, SignupOutcome];
     return { id: Number(id), outcome };
+  }
+
+  /** The choices of a later sign-up that wait for this subscriber's confirmation, if any. */
+  async pendingChange(id: number): Promise<PendingChange | undefined> {
+    const v = await this.redis.hget(this.keys.pendingChanges(this.keys.shardOfId(id)), String(this.seqOf(id)));
+    const m = v === null ? null : /^([^|]*)\|([^|]*)\|(.*)$/.exec(v);
+    return m ? { nonce: m[1]!, locale: m[2] as Locale, topics: m[3] ? m[3].split(',') : [] } : undefined;
   }
 
   /**
@@ -360,7 +415,7 @@ export class SubscriberStore {
   }
 
   async confirm(id: number, nonce: string, now = Date.now()): Promise<ConfirmOutcome> {
-    return (await this.run('kilatConfirm', this.recordKeys(id), [nonce, base36Seconds(now), this.seqOf(id)])) as ConfirmOutcome;
+    return (await this.run('kilatConfirm', [...this.recordKeys(id), this.keys.pendingChanges(this.keys.shardOfId(id))], [nonce, base36Seconds(now), this.seqOf(id)])) as ConfirmOutcome;
   }
 
   /** Moves a subscriber to a non-confirmed status; returns the previous status, or 'unchanged'/'not_found'. */
@@ -458,8 +513,23 @@ export class SubscriberStore {
    */
   async erase(id: number, addressHash = '', now = Date.now()): Promise<boolean> {
     const shard = this.keys.shardOfId(id);
-    const keys = [...this.recordKeys(id), this.keys.softBounces(shard), this.keys.suppressed(shard)];
+    // The digest-sent sets live three days, named by the day in TIME_ZONE: the dates of the days
+    // around now in UTC cover every time zone.
+    const days = [-1, 0, 1, 2, 3].map((d) => new Date(now - d * 86_400_000).toISOString().slice(0, 10));
+    const keys = [
+      ...this.recordKeys(id),
+      this.keys.softBounces(shard),
+      this.keys.suppressed(shard),
+      this.keys.pendingChanges(shard),
+      this.keys.digestSubscribers(shard),
+      ...days.map((day) => this.keys.digestSent(shard, day)),
+    ];
     return (await this.run('kilatErase', keys, [this.seqOf(id), id, addressHash, now])) === 1;
+  }
+
+  /** Deletes an address's sign-up counter (see AddressHasher.counterSubject), which would otherwise outlive its erased subscriber. */
+  async dropAddressCounter(subject: string): Promise<void> {
+    await this.redis.del(this.keys.rateLimitCounter(ADDRESS_LIMIT, subject));
   }
 
   /** One more temporary failure in a row for each id (all of one shard); returns the ids now suppressed. */

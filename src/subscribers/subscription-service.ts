@@ -24,14 +24,16 @@ export class SubscriptionService {
   constructor(private readonly deps: SubscriptionDeps) {}
 
   /**
-   * Starts (or restarts) double opt-in. The caller answers the same whatever the outcome, so the
-   * response never tells whether an address was already known.
+   * Starts (or restarts) double opt-in. An existing subscription is left as it is: the new choices
+   * wait beside it until its owner confirms them from the email this sends. The caller answers the
+   * same whatever the outcome, and the work is the same too (one script, one confirmation job, even
+   * for an address that gets no email), so neither the answer nor its timing tells whether an
+   * address was already known.
    */
   async signup(input: { email: string; locale: Locale; topics: string[] }): Promise<void> {
-    const { id, outcome } = await this.deps.subscribers.signup(input);
-    if (outcome !== 'confirmed') {
-      await this.deps.queues.confirmations.add('confirm', { subscriberId: id });
-    }
+    const { id } = await this.deps.subscribers.signup(input, Date.now(), this.deps.dataRights.addressHashes(input.email));
+    // The job finds out itself what (if anything) to send: a complained address gets nothing.
+    await this.deps.queues.confirmations.add('confirm', { subscriberId: id });
   }
 
   async confirm(token: unknown): Promise<ConfirmResult> {
@@ -42,7 +44,7 @@ export class SubscriptionService {
     if (outcome === 'stale') return { ok: false, code: 'token_stale' };
     const subscriber = (await this.deps.subscribers.get(v.claims.subscriberId))!;
     if (outcome === 'confirmed') await this.deps.events?.emit('subscriber.confirmed', { subscriberId: subscriber.id });
-    if (outcome === 'confirmed') await this.deps.dataRights.clearSuppression(subscriber.email);
+    if (outcome === 'confirmed' || outcome === 'changed') await this.deps.dataRights.clearSuppression(subscriber.email);
     return { ok: true, subscriber, already: outcome === 'already_confirmed' };
   }
 

@@ -17,6 +17,8 @@ export type TokenResult =
 
 const PURPOSE_CODES: Record<TokenPurpose, string> = { confirm: 'c', unsubscribe: 'u', preferences: 'p' };
 const CODE_PURPOSES: Record<string, TokenPurpose> = { c: 'confirm', u: 'unsubscribe', p: 'preferences' };
+// purpose . id (base 36, no leading zero) . expiry (same, or empty) . nonce (base64url) . MAC (22 base64url characters)
+const CANONICAL = /^[cup]\.(?:0|[1-9a-z][0-9a-z]{0,10})\.(?:|[1-9a-z][0-9a-z]{0,10})\.[A-Za-z0-9_-]{0,32}\.[A-Za-z0-9_-]{22}$/;
 
 /**
  * Stateless signed tokens: `<purpose>.<id>.<expiry>.<nonce>.<hmac>` (HMAC-SHA256, base64url,
@@ -42,14 +44,16 @@ export class TokenSigner {
   }
 
   verify(token: unknown, purpose: TokenPurpose, nowSeconds = Math.floor(Date.now() / 1000)): TokenResult {
-    if (typeof token !== 'string' || token.length > 200) return { ok: false, code: 'token_invalid' };
+    // Exactly one spelling per token: the shape is checked strictly (no upper case, leading zeros,
+    // padding or stray characters that lenient decoders ignore) and the MAC is compared as the
+    // canonical text `sign` writes, not as whatever bytes a base64 decoder makes of it.
+    if (typeof token !== 'string' || token.length > 200 || !CANONICAL.test(token)) return { ok: false, code: 'token_invalid' };
     const parts = token.split('.');
-    if (parts.length !== 5) return { ok: false, code: 'token_invalid' };
     const [code, id36, exp36, nonce, mac] = parts as [string, string, string, string, string];
     const body = parts.slice(0, 4).join('.');
-    const given = Buffer.from(mac, 'base64url');
+    const given = Buffer.from(mac, 'latin1');
     const valid = this.keys.some((key) => {
-      const expected = Buffer.from(this.mac(key, body), 'base64url');
+      const expected = Buffer.from(this.mac(key, body), 'latin1');
       return expected.length === given.length && timingSafeEqual(expected, given);
     });
     if (!valid) return { ok: false, code: 'token_invalid' };

@@ -11,6 +11,7 @@ import { createSmtpTransport } from '../../src/mail/transport';
 import { smtpOptions } from '../helpers/smtp-options';
 import { createLinks } from '../../src/subscribers/links';
 import { TokenSigner } from '../../src/subscribers/tokens';
+import { MessageTags } from '../../src/subscribers/message-tags';
 import { loadCatalog } from '../../src/i18n';
 import { templatesDir } from '../../src/paths';
 import { toArticle } from '../../src/alerts/article';
@@ -19,7 +20,7 @@ describe('bounces and suppression at send time', () => {
   let k: Kilat;
   let store: SubscriberStore;
   beforeAll(async () => {
-    k = await startKilat({ env: { SOFT_BOUNCE_LIMIT: '2' } });
+    k = await startKilat({ env: { SOFT_BOUNCE_LIMIT: '2', BOUNCE_DOMAIN: 'bounce.kilat.example', BOUNCE_WEBHOOK_SECRET: 'bounce-webhook-secret-0123456789' } });
     store = new SubscriberStore({ redis: k.redis.client, keys: createKeys(k.config.keyPrefix) });
   });
   afterAll(async () => {
@@ -68,7 +69,7 @@ describe('bounces and suppression at send time', () => {
       alerts,
       subscribers: store,
       mailer: createMailer({ renderer, transport, mailFrom: k.config.mailFrom }),
-      links: createLinks({ publicUrl: k.baseUrl, signer: new TokenSigner([k.config.secretKey]), confirmTokenTtlSeconds: 3600 }),
+      links: createLinks({ publicUrl: k.baseUrl, signer: new TokenSigner([k.config.secretKey]), tags: new MessageTags([k.config.secretKey]), confirmTokenTtlSeconds: 3600 }),
       sendConcurrency: 4,
       logger: pino({ level: 'silent' }),
       softBounceLimit: 2,
@@ -101,5 +102,43 @@ describe('bounces and suppression at send time', () => {
       k.smtp.rejectRecipient = () => undefined;
       await transport.close();
     }
+  });
+  test('VERP: each copy goes out from bounces+<its signed tag>@BOUNCE_DOMAIN; the bounce to that address suppresses exactly its subscriber', async () => {
+    await subscribeConfirmed(k, 'verp@contoh.co.id');
+    await subscribeConfirmed(k, 'tetangga@contoh.co.id');
+    const before = k.smtp.messages.length;
+    const alertId = await publish(k);
+    await waitForAlert(k, alertId);
+    const copy = k.smtp.messages.slice(before).find((m) => m.to.includes('verp@contoh.co.id'))!;
+    const sub = (await store.findByEmail('verp@contoh.co.id'))!;
+    const tag = k.api.core.links.messageTag(sub.id, `a${alertId}`);
+    expect(copy.from).toBe(`bounces+${tag}@bounce.kilat.example`);
+    expect(copy.parsed.messageId).toBe(`<${tag}@kilat.example>`);
+    const neighbour = k.smtp.messages.slice(before).find((m) => m.to.includes('tetangga@contoh.co.id'))!;
+    expect(neighbour.from).not.toBe(copy.from);
+    // What the receiving MTA sends back, to the envelope sender, without the original message.
+    const dsn = [
+      'From: MAILER-DAEMON@mx.contoh.co.id',
+      `To: ${copy.from}`,
+      'Subject: Undelivered Mail Returned to Sender',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
+      '',
+      '--r',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.contoh.co.id',
+      '',
+      'Final-Recipient: rfc822; verp@contoh.co.id',
+      'Action: failed',
+      'Status: 5.1.1',
+      '',
+      '--r--',
+      '',
+    ].join('\r\n');
+    const res = await fetch(`${k.baseUrl}/api/webhooks/bounces`, { method: 'POST', headers: { 'content-type': 'message/rfc822', authorization: 'Bearer bounce-webhook-secret-0123456789' }, body: dsn });
+    expect(((await res.json()) as any).results).toEqual([{ email: 'v***p@c***.co.id', type: 'hard', status: '5.1.1', outcome: 'suppressed' }]);
+    expect((await store.get(sub.id))!.status).toBe('bounced');
+    expect((await store.findByEmail('tetangga@contoh.co.id'))!.status).toBe('confirmed');
   });
 });

@@ -51,11 +51,14 @@ describe('breaking-news alert for the seed article, end to end', () => {
     await confirm('budi@contoh.co.id');
     await confirm('dewi@example.com');
     await confirm('eka@contoh.co.id');
-    // signing up a confirmed address again answers the same and creates nothing, sends nothing
-    await signup('EKA@contoh.co.id', 'id');
-    await new Promise((r) => setTimeout(r, 200));
+    // signing up a confirmed address again answers the same and changes nothing: the owner gets a
+    // confirmation email for the new choices, and stays subscribed as before until they click it
+    await signup('EKA@contoh.co.id', 'en');
+    await k.smtp.waitFor(6);
     const before = k.smtp.messages.length;
-    expect(before).toBe(5);
+    expect(before).toBe(6);
+    expect(k.smtp.to('eka@contoh.co.id').map((m) => m.parsed.subject)).toEqual([expect.stringMatching(/Konfirmasi/), expect.stringMatching(/Confirm your/)]);
+    expect(await k.api.core.subscribers.findByEmail('eka@contoh.co.id')).toMatchObject({ status: 'confirmed', locale: 'id' });
 
     const published = await postJson(`${k.baseUrl}/api/articles`, seed, bearer);
     expect(published.status).toBe(202);

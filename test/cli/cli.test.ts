@@ -15,7 +15,8 @@ describe('kilat CLI against a running service', () => {
   let k: Kilat;
   let dir: string;
   beforeAll(async () => {
-    k = await startKilat();
+    // The article pages of these tests are served on this machine: the allowlist admits 127.0.0.1.
+    k = await startKilat({ env: { FETCH_ALLOW_HOSTS: '127.0.0.1' } });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-cli-'));
   });
   afterAll(async () => {
@@ -178,6 +179,17 @@ describe('kilat CLI against a running service', () => {
     expect((await kilatCli(k.env, 'subscribers', 'export', 'ani@contoh.co.id')).code).toBe(4);
     const after = await kilatCli(k.env, 'subscribers', 'export');
     expect(after.stdout).not.toContain('ani@');
+  });
+
+  test('subscribers export writes no cell a spreadsheet would run as a formula; the import reads the export back', async () => {
+    for (const email of ['+sum@example.com', '-2+3@example.com']) await k.api.core.subscribers.signup({ email, locale: 'id', topics: [] });
+    const exported = await kilatCli(k.env, 'subscribers', 'export');
+    const cells = exported.stdout.trim().split('\n').flatMap((l) => l.split(','));
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(cells).toEqual(expect.arrayContaining(["'+sum@example.com", "'-2+3@example.com"]));
+    const again = await kilatCli(k.env, 'subscribers', 'import', file('exported.csv', exported.stdout));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/0 new, 0 confirmed, \d+ already there, \d+ left alone \(unsubscribed or bounced\), 0 rejected/);
   });
 
   test('npx kilat: the bin stub runs the built CLI, --help exits 0, bad config names the variable', async () => {

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { postJson, startKilat, type Kilat } from '../helpers/kilat';
 import { createKeys } from '../../src/keys';
 import { SubscriberStore } from '../../src/subscribers/subscriber-store';
 import { AddressHasher } from '../../src/subscribers/address-hasher';
+import { MessageTags } from '../../src/subscribers/message-tags';
 
 const SECRET = 'bounce-webhook-secret-0123456789';
 const sample = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'dsn', name));
@@ -30,6 +32,9 @@ describe('POST /api/webhooks/bounces', () => {
   }
   const post = (body: Buffer | string, type: string, headers: Record<string, string> = auth) =>
     fetch(url, { method: 'POST', headers: { 'content-type': type, ...headers }, body: new Uint8Array(Buffer.from(body)) });
+  /** A fixture as it comes back for a message Kilat sent subscriber `id`: its returned Message-ID is that copy's tag. */
+  const about = (raw: Buffer | string, id: number) =>
+    raw.toString().replace(/<[0-9a-f]{20,}@kilat\.example>/g, `<${k.api.core.links.messageTag(id, 'a1')}@kilat.example>`);
 
   test('without the shared secret: 401 and nothing changes', async () => {
     const id = await confirmed('aman@contoh.co.id');
@@ -65,16 +70,16 @@ describe('POST /api/webhooks/bounces', () => {
     for (const id of [hard, spam, soft]) expect(await store.activeIds(id % 16, 'id', 0, '+inf', 1000)).not.toContain(id);
   });
 
-  test('a raw DSN as message/rfc822 and as multipart/report; an ARF complaint; unknown addresses are suppressed by hash', async () => {
+  test('a raw DSN as message/rfc822 and as multipart/report; an ARF complaint; each about a message Kilat sent', async () => {
     const gone = await confirmed('gone.user@contoh.co.id');
-    let res = await post(sample('postfix-user-unknown.eml'), 'message/rfc822');
+    let res = await post(about(sample('postfix-user-unknown.eml'), gone), 'message/rfc822');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: 1, results: [{ email: 'g***r@c***.co.id', type: 'hard', status: '5.1.1', outcome: 'suppressed' }] });
     expect((await store.get(gone))!.status).toBe('bounced');
 
     // the same kind of report posted as its MIME body with the multipart/report type
     const trap = await confirmed('spam.trap@contoh.net.id');
-    const full = sample('sendmail-two-recipients.eml').toString('utf8');
+    const full = about(sample('sendmail-two-recipients.eml'), trap);
     const cut = full.indexOf('\r\n\r\n');
     const contentType = /Content-Type: (multipart\/report;[^]*?)\r\n(?! |\t)/.exec(full.slice(0, cut))![1]!.replace(/\r\n\s+/g, ' ');
     res = await post(full.slice(cut + 4), contentType);
@@ -83,23 +88,57 @@ describe('POST /api/webhooks/bounces', () => {
     expect((await store.get(trap))!.status).toBe('bounced');
 
     const complainer = await confirmed('tidak.suka@yahoo.co.id');
-    res = await post(sample('yahoo-arf-complaint.eml'), 'message/rfc822');
+    res = await post(about(sample('yahoo-arf-complaint.eml'), complainer), 'message/rfc822');
     expect(((await res.json()) as any).results[0]).toMatchObject({ type: 'complaint', outcome: 'suppressed' });
     expect((await store.get(complainer))!.status).toBe('complained');
 
-    // a bounce for an address we do not know: only its keyed hash is kept
-    res = await post(sample('gmail-over-quota.eml'), 'message/rfc822');
-    expect(((await res.json()) as any).results[0]).toMatchObject({ type: 'hard', outcome: 'suppressed_unknown' });
+    // a complaint whose recipient the feedback loop redacted: the tag alone names the subscriber
+    const redacted = await confirmed('rahasia@yahoo.co.id');
+    res = await post(about(sample('yahoo-arf-complaint.eml'), redacted).replace(/^To: Tidak Suka <tidak\.suka@yahoo\.co\.id>/m, 'To: [redacted]'), 'message/rfc822');
+    expect((await store.get(redacted))!.status).toBe('complained');
+
+    // a delayed delivery is a soft bounce only
+    const slow = await confirmed('lambat@hotmail.com');
+    res = await post(about(sample('exchange-delayed.eml'), slow), 'message/rfc822');
+    expect(((await res.json()) as any).results[0]).toMatchObject({ type: 'soft', status: '4.4.7', outcome: 'counted' });
+    expect((await store.get(slow))!.status).toBe('confirmed');
+  });
+
+  test('forged reports change nothing: no tag, a tag for someone else, a tag signed with another key, an unknown address', async () => {
+    const victim = await confirmed('korban@contoh.co.id');
+    const other = await confirmed('lain@contoh.co.id');
+    const forge = (tagText: string | undefined) =>
+      sample('postfix-user-unknown.eml')
+        .toString()
+        .replace(/gone\.user@contoh\.co\.id/g, 'korban@contoh.co.id')
+        .replace(/<[0-9a-f]{20,}@kilat\.example>/g, tagText ? `<${tagText}@kilat.example>` : '<3c628ac2a81a0fe2000b4b94@kilat.example>');
+    const metricsBefore = Number((await k.redis.client.hget(k.api.core.keys.metrics(), 'bounces_unmatched')) ?? 0);
+    const forgedWithOtherKey = new MessageTags(['another-secret-key-that-is-long-enough-000']).sign(victim, 'a1');
+    for (const tagText of [undefined, k.api.core.links.messageTag(other, 'a1'), forgedWithOtherKey, k.api.core.links.messageTag(victim, 'a1').replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
+      const res = await post(forge(tagText), 'message/rfc822');
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as any).results).toEqual([{ email: 'k***n@c***.co.id', type: 'hard', status: '5.1.1', outcome: 'unmatched' }]);
+    }
+    expect((await store.get(victim))!.status).toBe('confirmed');
+    expect((await store.get(other))!.status).toBe('confirmed');
+    // a report for an address Kilat does not know is ignored too (no suppression entry made for it)
+    const res = await post(sample('gmail-over-quota.eml'), 'message/rfc822');
+    expect(((await res.json()) as any).results[0]).toMatchObject({ type: 'hard', outcome: 'unmatched' });
+    const hasher = new AddressHasher([k.config.secretKey]);
+    expect(await store.suppressionOf('penuh.sekali@gmail.com', hasher.all('penuh.sekali@gmail.com'))).toBeUndefined();
+    // counted, for the operator's metrics
+    expect(Number(await k.redis.client.hget(k.api.core.keys.metrics(), 'bounces_unmatched'))).toBe(metricsBefore + 5);
+    const metrics = await (await fetch(`${k.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^kilat_bounce_reports_unmatched_total ${metricsBefore + 5}$`, 'm'));
+  });
+
+  test('JSON events from the mail provider stay trusted behind the secret: an unknown address is suppressed by hash', async () => {
+    const res = await postJson(url, { email: 'penuh.sekali@gmail.com', type: 'hard' }, auth);
+    expect(res.body.results[0]).toMatchObject({ type: 'hard', outcome: 'suppressed_unknown' });
     const hasher = new AddressHasher([k.config.secretKey]);
     expect(await store.suppressionOf('penuh.sekali@gmail.com', hasher.all('penuh.sekali@gmail.com'))).toMatch(/^bounced:\d+$/);
     const dump = JSON.stringify(await k.redis.client.hgetall(createKeys(k.config.keyPrefix).suppressed(store.shardOfEmail('penuh.sekali@gmail.com'))));
     expect(dump).not.toContain('penuh');
-
-    // a delayed delivery is a soft bounce only
-    const slow = await confirmed('lambat@hotmail.com');
-    res = await post(sample('exchange-delayed.eml'), 'message/rfc822');
-    expect(((await res.json()) as any).results[0]).toMatchObject({ type: 'soft', status: '4.4.7', outcome: 'counted' });
-    expect((await store.get(slow))!.status).toBe('confirmed');
   });
 
   test('bad input: 4xx with a code, never a 500', async () => {
@@ -110,6 +149,8 @@ describe('POST /api/webhooks/bounces', () => {
       [postJson(url, { email: 'x@contoh.co.id', type: 'hard', extra: 1 }, auth), 400, 'validation_failed'],
       [post('From: a@b.example\r\nSubject: hello\r\n\r\nJust a note.\r\n', 'message/rfc822'), 422, 'not_a_bounce_report'],
       [post('hello', 'text/plain'), 415, 'unsupported_media_type'],
+      // a small gzip body that inflates past the 2 MB limit: refused on the decoded size, never read whole
+      [fetch(url, { method: 'POST', headers: { 'content-type': 'message/rfc822', 'content-encoding': 'gzip', ...auth }, body: new Uint8Array(gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x41))) }), 413, 'payload_too_large'],
     ];
     for (const [p, status, code] of cases) {
       const r = await p;

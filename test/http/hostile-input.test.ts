@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { TokenSigner } from '../../src/subscribers/tokens';
-import { PUBLISHER_TOKEN, SECRET_KEY, startKilat, type Kilat } from '../helpers/kilat';
+import { PUBLISHER_TOKEN, SECRET_KEY, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 import { redisFingerprint } from '../helpers/redis-fingerprint';
 import { formSession, type FormSession } from '../helpers/forms';
 
@@ -314,6 +314,8 @@ const tok = {
   preferences: () => signer.sign({ purpose: 'preferences', subscriberId: ids.confirmed }),
   confirmStale: () => signer.sign({ purpose: 'confirm', subscriberId: ids.pending, nonce: 'oldnonce', expiresAt: Math.floor(Date.now() / 1000) + 3600 }),
 };
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const otherSpelling = (t: string) => t.slice(0, -1) + B64[B64.indexOf(t.at(-1)!) ^ 1];
 const flipLast = (t: string) => t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A');
 const BAD_TOKENS: [string, (purpose: 'confirm' | 'unsubscribe' | 'preferences') => string | undefined][] = [
   ['missing', () => undefined],
@@ -332,6 +334,9 @@ const BAD_TOKENS: [string, (purpose: 'confirm' | 'unsubscribe' | 'preferences') 
   ['negative id', () => 'u.-1..' + '.AAAAAAAAAAAAAAAAAAAAAA'],
   ['5,000 characters', () => 'a'.repeat(5000)],
   ['unicode', () => 'ü.ü.ü.ü.ü'],
+  // The same MAC bytes spelled another way: lenient base64 decoders read all of these as the real one.
+  ['MAC with other unused bits', (p) => otherSpelling(p === 'confirm' ? tok.confirmStale() : tok[p]())],
+  ['MAC with base64 padding', (p) => `${p === 'confirm' ? tok.confirmStale() : tok[p]()}==`],
 ];
 for (const [name, make] of BAD_TOKENS) {
   for (const [method, route, purpose] of [
@@ -440,5 +445,120 @@ describe('hostile and broken input, every endpoint', () => {
     expect(k.smtp.messages.length).toBe(mailBefore);
     const s = await k.api.core.subscribers.get(ids.confirmed);
     expect(s).toMatchObject({ status: 'confirmed', locale: 'id', topics: ['politik'] });
+  });
+});
+
+// ---- accepted input: content that passes validation must never reach another reader's links ----
+// Every placeholder or marker syntax Kilat ever used, or uses now, or that a template language
+// reads, placed in every article field that reaches an email. Each article is published, delivered
+// to two readers and parsed: each reader's own links must appear only where the template put them,
+// and every alert must complete.
+const hex = (n: number) => Array.from({ length: n }, (_, i) => '0123456789abcdef'[(i * 7 + 3) % 16]).join('');
+const SYNTAXES: [string, string][] = [
+  ['old slot UNSUBSCRIBE_URL', '%%UNSUBSCRIBE_URL%%'],
+  ['old slot PREFERENCES_URL', '%%PREFERENCES_URL%%'],
+  ['old slot CONFIRM_URL', '%%CONFIRM_URL%%'],
+  ['unknown old-style slot', '%%NAMA_PEMBACA%%'],
+  ['old MailComposer recipient marker', 'kilat-recipient@placeholder.invalid'],
+  ['old Message-ID marker', 'kilat-message-id'],
+  ['old Date marker', 'kilat-message-date'],
+  ['old text-part marker', 'KILATTEXTPART\u00e9'],
+  ['old html-part marker', 'KILATHTMLPART\u00e9'],
+  ['old text-part marker, base64', Buffer.from('KILATTEXTPART\u00e9').toString('base64')],
+  ['old html-part marker, base64', Buffer.from('KILATHTMLPART\u00e9').toString('base64')],
+  ['old header marker 0', 'kilat-header-0'],
+  ['old header marker 1', 'kilat-header-1'],
+  ['new slot helper', '{{slot "PREFERENCES_URL"}}'],
+  ['new slot marker shape', `kslot${hex(32)}n1e`],
+  ['new slot marker shape, zero nonce', `kslot${'0'.repeat(32)}n0e`],
+  ['new MailComposer marker shape', `k${hex(24)}h0`],
+  ['new recipient marker shape', `k${hex(24)}to@placeholder.invalid`],
+  ['handlebars variable', '{{title}} {{lead}}'],
+  ['handlebars triple-stash', '{{{reason}}}'],
+  ['handlebars block', '{{#each paragraphs}}X{{/each}}'],
+  ['handlebars partial and lookup', '{{> footer}} {{lookup . "constructor"}}'],
+  ['MJML break-out', '</mj-text><mj-raw><a href="https://evil.example/">x</a></mj-raw><mj-text>'],
+  ['mj-include', '<mj-include path="/etc/passwd" />'],
+  ['CDATA end and comment', ']]> <!-- x -->'],
+  ['encoded word', '=?utf-8?B?S0lMQVQ=?='],
+];
+const FIELDS = ['title', 'summary', 'body', 'author', 'url', 'imageUrl'] as const;
+type Field = (typeof FIELDS)[number];
+const valueFor = (field: Field, syntax: string) =>
+  field === 'url' || field === 'imageUrl' ? `https://evil.example/pixel.gif?u=${syntax}` : field === 'body' ? `Paragraf ${syntax} satu.\n\nParagraf dua ${syntax}.` : `Isi ${syntax} di sini`;
+const decodeEntities = (s: string) =>
+  s.replace(/&(quot|amp|lt|gt|#x27|#x3D|#x60|#39|#61|#96);/g, (_m, e: string) => ({ quot: '"', amp: '&', lt: '<', gt: '>', '#x27': "'", '#x3D': '=', '#x60': '`', '#39': "'", '#61': '=', '#96': '`' })[e]!);
+
+describe('accepted hostile content: every article field × every placeholder and marker syntax', () => {
+  let k: Kilat;
+  const readers = ['pembaca.satu@contoh.co.id', 'pembaca.dua@contoh.co.id'];
+  const readerIds: number[] = [];
+  const alertIds = new Map<string, string>();
+  const combos = FIELDS.flatMap((field) => SYNTAXES.map(([name, syntax]) => ({ field, name, syntax, key: `${field} ← ${name}` })));
+
+  beforeAll(async () => {
+    k = await startKilat();
+    for (const email of readers) {
+      const s = await k.api.core.subscribers.signup({ email, locale: 'id', topics: [] });
+      await k.api.core.subscribers.confirm(s.id, (await k.api.core.subscribers.get(s.id))!.nonce);
+      readerIds.push(s.id);
+    }
+    let n = 0;
+    for (const c of combos) {
+      const article: Record<string, string> = { id: `hostile-${n++}`, title: `Kabar ${n}`, body: 'Paragraf biasa.\n\nParagraf kedua.', locale: 'id' };
+      article[c.field] = valueFor(c.field, c.syntax);
+      const res = await fetch(`${k.baseUrl}/api/articles`, { method: 'POST', headers: { ...JSON_CT, ...AUTH }, body: JSON.stringify(article) });
+      const body = (await res.json()) as { alertId: string };
+      if (res.status !== 202) throw new Error(`${c.key}: publish answered ${res.status} ${JSON.stringify(body)}`);
+      alertIds.set(c.key, body.alertId);
+    }
+    await waitUntil(
+      async () => {
+        const states = await Promise.all([...alertIds.values()].map((id) => k.api.core.alerts.state(id)));
+        return states.every((s) => s === 'completed' || s === 'failed');
+      },
+      120_000,
+      'every hostile alert settled',
+    );
+  }, 180_000);
+  afterAll(async () => {
+    await k.stop();
+  });
+
+  test.each(combos.map((c) => [c.key, c] as const))('%s', async (_key, c) => {
+    const alertId = alertIds.get(c.key)!;
+    expect(await k.api.core.alerts.status(alertId)).toMatchObject({ state: 'completed', sent: 2, failed: 0 });
+    const value = valueFor(c.field, c.syntax);
+    const subject = c.field === 'title' ? value : `Kabar ${combos.indexOf(c) + 1}`;
+    const links = k.api.core.links;
+    readers.forEach((email, i) => {
+      const mine = k.smtp.to(email).filter((m) => m.parsed.subject === subject);
+      expect(mine).toHaveLength(1);
+      const m = mine[0]!;
+      const own = { unsubscribe: links.unsubscribe(readerIds[i]!), preferences: links.preferences(readerIds[i]!) };
+      const other = { unsubscribe: links.unsubscribe(readerIds[1 - i]!), preferences: links.preferences(readerIds[1 - i]!) };
+      const html = m.parsed.html || '';
+      const text = m.parsed.text || '';
+      const head = m.raw.slice(0, m.raw.indexOf('\r\n\r\n'));
+      // Where the template put them, and nowhere else.
+      const attrs = [...html.matchAll(/\b(?:href|src)="([^"]*)"/g)].map((x) => decodeEntities(x[1]!));
+      expect(attrs.filter((a) => /\/(unsubscribe|preferences)\?token=/.test(a))).toEqual([own.unsubscribe, own.preferences]);
+      expect(html.split('token=').length - 1).toBe(2);
+      expect(text.split('token=').length - 1).toBe(2);
+      expect(text).toContain(`: ${own.unsubscribe}\n`);
+      expect(text).toContain(`: ${own.preferences}`);
+      expect(head.split('token=').length - 1).toBe(1);
+      expect(/^List-Unsubscribe: <([^>]*)>\r?$/m.exec(head)?.[1]).toBe(own.unsubscribe);
+      for (const part of [html, text, head]) {
+        expect(part).not.toContain(other.unsubscribe.split('token=')[1]!);
+        expect(part).not.toContain(other.preferences.split('token=')[1]!);
+      }
+      expect(m.parsed.to && !Array.isArray(m.parsed.to) ? m.parsed.to.text : '').toBe(email);
+      expect(m.parsed.messageId).toMatch(/^<[^<>\s]+@kilat\.example>$/);
+      // The content arrives as it was written.
+      if (c.field === 'url' || c.field === 'imageUrl') expect(attrs).toContain(value);
+      else if (c.field === 'body') expect(text).toContain(`Paragraf ${c.syntax} satu.`);
+      else expect(text).toContain(value);
+    });
   });
 });

@@ -5,12 +5,33 @@ import { createKeys } from '../../src/keys';
 import { SubscriberStore } from '../../src/subscribers/subscriber-store';
 import { AddressHasher } from '../../src/subscribers/address-hasher';
 import { runSubscriberCommand } from '../../src/cli/subscriber';
+import { createHash } from 'node:crypto';
+import { waitUntil } from '../helpers/kilat';
+
+/** Every key with everything in it (hash fields and values, set and list members), as text. */
+async function dumpRedis(k: Kilat): Promise<{ key: string; type: string; members: string[] }[]> {
+  const out = [];
+  for (const key of await k.redis.client.keys('*')) {
+    const type = await k.redis.client.type(key);
+    const r = k.redis.client;
+    const members =
+      type === 'hash' ? Object.entries(await r.hgetall(key)).flat()
+      : type === 'set' ? await r.smembers(key)
+      : type === 'zset' ? await r.zrange(key, '0', '-1')
+      : type === 'list' ? await r.lrange(key, 0, -1)
+      : type === 'string' ? [(await r.getBuffer(key))!.toString('latin1')]
+      : [];
+    out.push({ key, type, members });
+  }
+  return out;
+}
 
 describe('preferences page: language, topics, pause, export and delete', () => {
   let k: Kilat;
   let store: SubscriberStore;
   beforeAll(async () => {
-    k = await startKilat();
+    // A per-address sign-up limit, so its counter exists (and must go with the subscriber's data).
+    k = await startKilat({ env: { CONFIRM_LIMIT_PER_ADDRESS: '10' } });
     store = new SubscriberStore({ redis: k.redis.client, keys: createKeys(k.config.keyPrefix) });
   });
   afterAll(async () => {
@@ -66,6 +87,38 @@ describe('preferences page: language, topics, pause, export and delete', () => {
     const bad = await form(prefs, { action: 'explode' });
     expect(bad.status).toBe(400);
     expect((await store.findByEmail('ani@contoh.co.id'))!.status).toBe('confirmed');
+  });
+
+  test('after "delete my data" nothing in Redis identifies the subscriber but the keyed suppression hash', async () => {
+    await subscribeConfirmed(k, 'dedi@contoh.co.id');
+    const dedi = (await store.findByEmail('dedi@contoh.co.id'))!;
+    const prefs = k.api.core.links.preferences(dedi.id);
+    // everything that names dedi's id or address somewhere: the digest choice, a digest sent today,
+    // a later sign-up's pending change, the day's per-address sign-up counter
+    expect((await form(prefs, { locale: 'id', frequency: 'digest' })).status).toBe(200);
+    await waitForAlert(k, await publish(k, { title: 'Berita hari ini' }));
+    await k.api.core.queues.digest.add('digest', {});
+    await waitUntil(async () => k.smtp.to('dedi@contoh.co.id').some((m) => /Rangkuman/.test(m.parsed.subject ?? '')), 10_000, 'digest to dedi');
+    const mails = k.smtp.to('dedi@contoh.co.id').length;
+    expect((await postJson(`${k.baseUrl}/api/subscriptions`, { email: 'dedi@contoh.co.id', locale: 'en' })).status).toBe(202);
+    await waitUntil(async () => k.smtp.to('dedi@contoh.co.id').length > mails, 10_000, 'confirmation of the new choices');
+    const shard = dedi.id % 16;
+    const namesDedi = (d: { key: string; type: string; members: string[] }) => d.key.includes(`{s${shard}}`) && (d.type === 'set' ? d.members.includes(String(dedi.id)) : d.key.endsWith(':changes') && d.members.length > 0);
+    expect((await dumpRedis(k)).filter(namesDedi).map((d) => d.key.replace(/^.*\}:/, '')).sort()).toEqual(['changes', 'digest', expect.stringMatching(/^digest-sent:/)]);
+
+    const done = await form(prefs, { action: 'delete', confirm: 'yes' });
+    expect(done.status).toBe(200);
+    const dump = await dumpRedis(k);
+    const text = JSON.stringify(dump);
+    expect(text).not.toContain('dedi@contoh');
+    // an unkeyed hash of an address is the address to anyone who guesses it
+    const sha = createHash('sha256').update('dedi@contoh.co.id').digest('hex');
+    expect(text).not.toContain(sha.slice(0, 32));
+    expect(dump.filter(namesDedi).map((d) => d.key)).toEqual([]);
+    const hasher = new AddressHasher([k.config.secretKey]);
+    expect(text).not.toContain(hasher.counterSubject('dedi@contoh.co.id'));
+    // what stays: the keyed hash in the suppression set
+    expect(await store.suppressionOf('dedi@contoh.co.id', hasher.all('dedi@contoh.co.id'))).toMatch(/^deleted:\d+$/);
   });
 
   test('export downloads the JSON; delete asks first, then leaves only a keyed hash; old links stop working', async () => {

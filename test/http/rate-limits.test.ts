@@ -56,6 +56,30 @@ describe('abuse limits on sign-up (per IP per hour, per address per day), shared
     expect(stored).not.toContain('ip-form@contoh.co.id');
   });
 
+  test('a client cannot rotate fake addresses past the limit: only the hop the trusted proxy added counts', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= PER_IP; i++) {
+      // What a client sends through one proxy: its own made-up entries, then the address the proxy saw.
+      statuses.push((await signupJson(k.baseUrl, `rotate${i}@contoh.co.id`, `10.9.${i}.1, 198.51.100.${i + 1}, 203.0.113.50`)).status);
+    }
+    expect(statuses).toEqual([...Array(PER_IP).fill(202), 429]);
+  });
+
+  test('IPv6 clients are counted by their /64', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= PER_IP; i++) statuses.push((await signupJson(k.baseUrl, `six${i}@contoh.co.id`, `2001:db8:77:1::${(i + 1).toString(16)}`)).status);
+    expect(statuses).toEqual([...Array(PER_IP).fill(202), 429]);
+    // another /64 is another client
+    expect((await signupJson(k.baseUrl, 'six-other@contoh.co.id', '2001:db8:77:2::1')).status).toBe(202);
+  });
+
+  test('a huge forwarded address makes no huge Redis key', async () => {
+    const res = await signupJson(k.baseUrl, 'long-ip@contoh.co.id', 'x'.repeat(8000));
+    expect(res.status).toBe(202);
+    const keys = await k.redis.client.keys('*');
+    expect(Math.max(...keys.map((key) => key.length))).toBeLessThan(120);
+  });
+
   test('loopback is not exempt by itself', async () => {
     const fromLoopback = async (i: number) => postJson(`http://127.0.0.1:${second.port}/api/subscriptions`, { email: `loop${i}@contoh.co.id` });
     const statuses: number[] = [];
@@ -92,5 +116,14 @@ describe('limit settings', () => {
     expect(() => parseConfig({ ...base, SIGNUP_LIMIT_PER_IP: 'lots' })).toThrow(ConfigError);
     expect(() => parseConfig({ ...base, SIGNUP_LIMIT_PER_IP: 'lots' })).toThrow(/SIGNUP_LIMIT_PER_IP/);
     expect(() => parseConfig({ ...base, CONFIRM_LIMIT_PER_ADDRESS: '-1' })).toThrow(/CONFIRM_LIMIT_PER_ADDRESS/);
+  });
+
+  test('TRUST_PROXY takes express trust-proxy values; true is one hop, never "every hop"', () => {
+    expect(parseConfig(base).trustProxy).toBe(false);
+    expect(parseConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(parseConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(parseConfig({ ...base, TRUST_PROXY: 'loopback,10.0.0.0/8, 2001:db8::1' }).trustProxy).toBe('loopback, 10.0.0.0/8, 2001:db8::1');
+    expect(() => parseConfig({ ...base, TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => parseConfig({ ...base, TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
   });
 });

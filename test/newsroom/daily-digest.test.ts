@@ -60,4 +60,29 @@ describe('daily digest option', () => {
     expect(nonConfirmation('harian@contoh.co.id')).toHaveLength(1);
     expect(nonConfirmation('kilat@contoh.co.id')).toHaveLength(1);
   });
+  test('stories full of placeholders and markers cannot pull a reader\'s links into the digest; it still goes out', async () => {
+    await postJson(`${k.baseUrl}/api/subscriptions`, { email: 'harian.dua@contoh.co.id', locale: 'id' });
+    const confirm = await waitUntil(async () => k.smtp.to('harian.dua@contoh.co.id')[0], 10_000, 'confirmation');
+    await fetch(linkIn(confirm.parsed.text, 'confirm'));
+    const sub = (await k.api.core.subscribers.findByEmail('harian.dua@contoh.co.id'))!;
+    const prefs = k.api.core.links.preferences(sub.id);
+    await form(prefs, { locale: 'id', frequency: 'digest' });
+    const hostile = '%%PREFERENCES_URL%% {{slot "UNSUBSCRIBE_URL"}} kilat-recipient@placeholder.invalid kilat-header-1';
+    const r = await postJson(
+      `${k.baseUrl}/api/articles`,
+      { title: `Cerita ${hostile}`, summary: hostile, body: hostile, url: `https://evil.example/p?u=${hostile}`, locale: 'id', breaking: false },
+      bearer,
+    );
+    await waitUntil(async () => (await k.api.core.alerts.status(r.body.alertId))?.state === 'completed', 10_000, 'digest-only story settled');
+    await k.api.core.queues.digest.add('digest', {});
+    const [digest] = await waitUntil(async () => (nonConfirmation('harian.dua@contoh.co.id').length ? nonConfirmation('harian.dua@contoh.co.id') : undefined), 10_000, 'digest');
+    const text = digest!.parsed.text ?? '';
+    const html = digest!.parsed.html || '';
+    expect(text).toContain(`Cerita ${hostile}`);
+    expect(text.split('token=').length - 1).toBe(2);
+    expect(html.split('token=').length - 1).toBe(2);
+    expect(text).toContain(`: ${k.api.core.links.unsubscribe(sub.id)}`);
+    expect(text).toContain(`: ${prefs}`);
+    expect(html).not.toContain(`evil.example/p?u=${prefs}`);
+  });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { startWorkers } from '../../workers/start-workers';
 import { createFeedWatcher, feedHash } from '../../src/newsroom/feed-watcher';
+import { parseAllowList } from '../../src/newsroom/fetch-content';
 import { linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 
 interface Item {
@@ -91,7 +92,8 @@ describe('feed watcher', () => {
       { url: `${feeds.base}/loop` },
       { url: `${feeds.base}/slow.xml` },
     ];
-    k = await startKilat({ env: { FEEDS: JSON.stringify(list), FEED_INTERVAL: '1', FEED_TIMEOUT_MS: '500' } });
+    // The feeds live on this machine: the allowlist admits 127.0.0.1 (and nothing else internal).
+    k = await startKilat({ env: { FEEDS: JSON.stringify(list), FEED_INTERVAL: '1', FEED_TIMEOUT_MS: '500', FETCH_ALLOW_HOSTS: '127.0.0.1' } });
     // one confirmed reader
     await postJson(`${k.baseUrl}/api/subscriptions`, { email: 'pembaca@contoh.co.id', locale: 'id' });
     const [mail] = await k.smtp.waitFor(1);
@@ -147,6 +149,17 @@ describe('feed watcher', () => {
     await waitUntil(async () => (alertsTo().length >= 3 ? true : undefined), 10_000, 'third alert');
   });
 
+  test('a feed item full of placeholders and markers is mailed as written, with only the reader\'s own links in their places', async () => {
+    const hostile = '%%PREFERENCES_URL%% {{slot "UNSUBSCRIBE_URL"}} kilat-message-id KILATTEXTPART\u00e9';
+    const before = alertsTo().length;
+    feeds.items.push({ guid: 'hostile-1', title: `Kabar ${hostile}`, body: `Isi ${hostile}`, date: day(6) });
+    const m = await waitUntil(async () => alertsTo()[before], 10_000, 'alert for the hostile item');
+    expect(m.parsed.subject).toBe(`Kabar ${hostile}`);
+    expect(m.parsed.text).toContain(`Isi ${hostile}`);
+    expect((m.parsed.text ?? '').split('token=').length - 1).toBe(2);
+    expect((m.parsed.html || '').split('token=').length - 1).toBe(2);
+  });
+
   test('two processes polling the same feed at once: one polls, the other backs off (per-feed lock)', async () => {
     let calls = 0;
     const make = () =>
@@ -162,6 +175,7 @@ describe('feed watcher', () => {
         },
         logger: pino({ level: 'silent' }),
         timeoutMs: 200,
+        allow: parseAllowList(['127.0.0.1']),
       });
     const results = await Promise.all([make().pollAll(), make().pollAll()]);
     const statuses = results.flat().map((r) => r.status).sort();

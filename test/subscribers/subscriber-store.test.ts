@@ -32,7 +32,17 @@ describe('subscriber store (compact layout on a real redis-server)', () => {
       expect(await store.setPreferences(id, { locale: 'en', topics: [] })).toBe(true);
       expect(await store.activeIds(shard, 'id', 0, '+inf', 10)).toEqual([]);
       expect(await store.activeIds(shard, 'en', 0, '+inf', 10)).toEqual([id]);
-      expect(await store.signup({ email, locale: 'en', topics: [] })).toEqual({ id, outcome: 'confirmed' });
+      // a sign-up for a confirmed address changes nothing until its owner confirms the new choices
+      expect(await store.signup({ email, locale: 'id', topics: ['dunia'] })).toEqual({ id, outcome: 'change' });
+      expect(await store.get(id)).toMatchObject({ status: 'confirmed', locale: 'en', topics: [] });
+      const change = (await store.pendingChange(id))!;
+      expect(change).toMatchObject({ locale: 'id', topics: ['dunia'] });
+      expect(await store.confirm(id, change.nonce)).toBe('changed');
+      expect(await store.get(id)).toMatchObject({ status: 'confirmed', locale: 'id', topics: ['dunia'], confirmedAt: now + 5000 });
+      expect(await store.activeIds(shard, 'id', 0, '+inf', 10)).toEqual([id]);
+      expect(await store.activeIds(shard, 'en', 0, '+inf', 10)).toEqual([]);
+      expect(await store.confirm(id, change.nonce)).toBe('already_confirmed');
+      expect(await store.setPreferences(id, { locale: 'en', topics: [] })).toBe(true);
 
       expect(await store.setStatus(id, 'unsubscribed')).toBe('confirmed');
       expect(await store.setStatus(id, 'unsubscribed')).toBe('unchanged');

@@ -35,3 +35,25 @@ describe('signed tokens', () => {
     expect(new TokenSigner(['new-key-0123456789abcdef0123456789abcd', 'old-key-0123456789abcdef0123456789abcd']).verify(t, 'unsubscribe').ok).toBe(true);
   });
 });
+
+describe('one spelling per token', () => {
+  const signer = new TokenSigner(['current-key-0123456789abcdef0123456789']);
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  /** The same 16 MAC bytes with different unused low bits in the last base64 character. */
+  const otherLastChar = (t: string) => t.slice(0, -1) + B64[B64.indexOf(t.at(-1)!) ^ 1];
+  const t = signer.sign({ purpose: 'confirm', subscriberId: 1234, nonce: 'abcDEF12', expiresAt: 2_000_000_000 });
+
+  test.each([
+    ['the MAC’s unused bits changed', otherLastChar(t)],
+    ['base64 padding after the MAC', `${t}==`],
+    ['the MAC in standard base64 (+/ for -_)', t.replace(/-/g, '+').replace(/_/g, '/') === t ? `${t.slice(0, -1)}+` : t.replace(/-/g, '+').replace(/_/g, '/')],
+    ['the id in upper case', t.replace(/^c\.([0-9a-z]+)\./, (_m, id: string) => `c.${id.toUpperCase()}.`)],
+    ['the id with a leading zero', t.replace(/^c\./, 'c.0')],
+    ['the expiry with a leading zero', t.replace(/^(c\.[0-9a-z]+\.)/, '$10')],
+    ['a space after the token', `${t} `],
+  ])('%s is refused', (_name, variant) => {
+    expect(variant).not.toBe(t);
+    expect(signer.verify(t, 'confirm', 1).ok).toBe(true);
+    expect(signer.verify(variant, 'confirm', 1)).toEqual({ ok: false, code: 'token_invalid' });
+  });
+});

@@ -44,7 +44,7 @@ const ACTIVE = new Set(['queued', 'sending', 'paused']);
 export function adminRoutes(deps: AdminDeps): Router {
   const { config } = deps;
   const router = Router();
-  const session = createAdminSession({ publisherToken: config.publisherToken, secretKey: config.secretKey, secure: config.publicUrl.startsWith('https:') });
+  const session = createAdminSession({ redis: deps.redis, keys: deps.keys, publisherToken: config.publisherToken, secure: config.publicUrl.startsWith('https:') });
   const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 50 });
   const schema = articleSchema(config.topics);
   router.use('/admin', cookieParser());
@@ -60,19 +60,19 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/admin/login', (req, res) => page(res, 200, 'Sign in', loginForm(safeNext(req.query.next)), { signedIn: false }));
 
-  router.post('/admin/login', form, (req, res) => {
+  router.post('/admin/login', form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!session.checkToken(body.token)) {
+    const r = await session.signIn(req, res, body.token);
+    if (!r.ok) {
       deps.logger.warn({ ip: req.ip }, 'admin sign-in with a wrong token');
       return page(res, 401, 'Sign in', loginForm(safeNext(body.next), 'That is not the publisher token.'), { signedIn: false });
     }
-    const c = session.cookie();
-    res.cookie(c.name, c.value, c.options).redirect(303, safeNext(body.next));
+    res.redirect(303, safeNext(body.next));
   });
 
-  router.post('/admin/logout', (_req, res) => {
-    const c = session.cookie();
-    res.clearCookie(c.name, { path: c.options.path, httpOnly: true, sameSite: 'strict', secure: c.options.secure }).redirect(303, '/admin/login');
+  router.post('/admin/logout', async (req, res) => {
+    await session.signOut(req, res);
+    res.redirect(303, '/admin/login');
   });
 
   // Bull Board: its UI needs inline scripts, so this path gets its own Content-Security-Policy.

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { maskEmail } from '../../logger';
-import { NotABounceReport, parseBounceReport, type BounceEvent } from '../../subscribers/bounce-report';
+import { NotABounceReport, parseBounceReport, type BounceEvent, type BounceReport } from '../../subscribers/bounce-report';
 import { normaliseAddress } from '../../subscribers/email-address';
 import type { AppDeps } from '../app';
 import { requireBearer } from '../auth';
@@ -36,7 +37,8 @@ export function bounceWebhookRoutes(deps: AppDeps, requireRedis: RequestHandler)
   const raw = express.raw({ type: REPORT_TYPES, limit: REPORT_LIMIT });
 
   router.post('/bounces', auth, json, raw, requireRedis, async (req, res) => {
-    let events: BounceEvent[];
+    const results: { email: string; type: string; status?: string; outcome: string }[] = [];
+    const show = (e: BounceEvent, outcome: string) => ({ email: e.email ? maskEmail(e.email) : '(redacted)', type: e.type, ...(e.status ? { status: e.status } : {}), outcome });
     if (req.is('application/json')) {
       const parsed = jsonBody.safeParse(req.body);
       if (!parsed.success) {
@@ -44,26 +46,25 @@ export function bounceWebhookRoutes(deps: AppDeps, requireRedis: RequestHandler)
         throw new HttpError(400, 'validation_failed', `${issue.path.join('.') || 'body'}: ${issue.message}`);
       }
       const list = Array.isArray(parsed.data) ? parsed.data : 'events' in parsed.data ? parsed.data.events : [parsed.data];
-      events = list.map((e, i) => {
+      const events = list.map((e, i) => {
         const address = normaliseAddress(e.email);
         if (!address.ok) throw new HttpError(400, 'validation_failed', `${Array.isArray(parsed.data) || 'events' in parsed.data ? `events.${i}.` : ''}email: ${address.reason}`);
         return { email: address.address, type: e.type };
       });
+      // The provider's own events, behind the webhook secret: taken at their word.
+      for (const event of events) results.push(show(event, await bounces.apply(event)));
     } else if (Buffer.isBuffer(req.body) && req.body.length > 0) {
-      events = await readReport(req.body, req.get('content-type') ?? '');
+      // A report from the bounce mailbox: acts only on the subscriber whose message it quotes.
+      for (const r of await bounces.applyReport(await readReport(req.body, req.get('content-type') ?? ''))) results.push(show(r.event, r.outcome));
     } else {
       throw new HttpError(415, 'unsupported_media_type', `Send JSON {email, type} or a raw report as one of: ${REPORT_TYPES.join(', ')}.`);
     }
-    const results = [];
-    for (const event of events) {
-      results.push({ email: maskEmail(event.email), type: event.type, status: event.status, outcome: await bounces.apply(event) });
-    }
-    res.json({ received: events.length, results });
+    res.json({ received: results.length, results });
   });
   return router;
 }
 
-async function readReport(body: Buffer, contentType: string): Promise<BounceEvent[]> {
+async function readReport(body: Buffer, contentType: string): Promise<BounceReport> {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   let message: Buffer;
   if (type === 'message/rfc822') {
@@ -72,11 +73,13 @@ async function readReport(body: Buffer, contentType: string): Promise<BounceEven
     // The report posted with its own MIME type is the body of a message: give it back its header.
     message = Buffer.concat([Buffer.from(`MIME-Version: 1.0\r\nContent-Type: ${contentType.replace(/[\r\n]/g, ' ')}\r\n\r\n`), body]);
   } else {
-    // A bare message/delivery-status: wrap it as the one part of a multipart/report.
+    // A bare message/delivery-status: wrap it as the one part of a multipart/report. The boundary
+    // is drawn at random, so the report cannot end the wrapper early and add parts of its own.
+    const boundary = `kilat-wrap-${randomBytes(12).toString('hex')}`;
     message = Buffer.concat([
-      Buffer.from(`MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="kilat-wrap"\r\n\r\n--kilat-wrap\r\nContent-Type: ${type}\r\n\r\n`),
+      Buffer.from(`MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"\r\n\r\n--${boundary}\r\nContent-Type: ${type}\r\n\r\n`),
       body,
-      Buffer.from('\r\n--kilat-wrap--\r\n'),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
   }
   try {

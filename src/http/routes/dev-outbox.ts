@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Router } from 'express';
 import { simpleParser } from 'mailparser';
 import { HttpError } from '../errors';
+import { isLoopbackRequest } from '../loopback';
 import { html } from '../pages/html';
 
 const NAME = /^[A-Za-z0-9._-]+\.eml$/;
@@ -10,6 +11,8 @@ const NAME = /^[A-Za-z0-9._-]+\.eml$/;
 /** Development only: the messages the outbox transport wrote, readable in a browser. */
 export function devOutboxRoutes(dir: string): Router {
   const router = Router();
+  // Confirmation and unsubscribe links of every address sit in here: this machine only.
+  router.use('/dev/outbox', (req, _res, next) => next(isLoopbackRequest(req) ? undefined : new HttpError(404, 'not_found', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
 
   router.get('/dev/outbox', async (_req, res) => {
     const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => NAME.test(n)).sort().reverse().slice(0, 200);

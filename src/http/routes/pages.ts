@@ -135,7 +135,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   router.get('/preferences', requireRedis, async (req, res) => {
     const found = await deps.subscriptions.lookup(req.query.token, 'preferences');
     if (!found.ok) return linkFailure(req, res, found.code);
-    showPreferences(req, res, found.subscriber, false);
+    await showPreferences(req, res, found.subscriber, false);
   });
 
   // One form per action on the preferences page; `action` says which. Each re-checks the token.
