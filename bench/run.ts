@@ -16,7 +16,7 @@ import { createLinks } from '../src/subscribers/links';
 import { SubscriberStore } from '../src/subscribers/subscriber-store';
 import { TokenSigner } from '../src/subscribers/tokens';
 import { MessageTags } from '../src/subscribers/message-tags';
-import { toArticle, type ArticleInput } from '../src/alerts/article';
+import { toArticle, type ArticleInput } from '../src/article';
 import { deliverySvg, type CurvePoint } from './chart';
 import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startSmtpSink, type SinkSample } from './processes';
 import { signupLoad, type SignupLoad } from './signup-load';

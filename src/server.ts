@@ -7,7 +7,7 @@ import { waitForRedis } from './redis';
 import { loadCatalog } from './i18n';
 import type { Logger } from './logger';
 import { publishArticle } from './alerts/publish';
-import type { ArticleInput } from './alerts/article';
+import type { ArticleInput } from './article';
 import { createApp } from './http/app';
 import { adminRoutes } from './http/routes/admin';
 import { createSignupLimits } from './http/rate-limits';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys';
 import { defineScripts } from '../redis-scripts';
-import type { Article } from './article';
+import type { Article } from '../article';
 
 export type AlertState = 'queued' | 'sending' | 'paused' | 'completed' | 'failed' | 'cancelled';
 export type AlertAction = 'pause' | 'resume' | 'cancel';

@@ -2,7 +2,7 @@ import type { Locale } from '../config';
 import type { Queues } from '../queues';
 import { fanoutJobId } from '../queues';
 import type { AlertStore } from './alert-store';
-import { toArticle, type ArticleInput } from './article';
+import { toArticle, type ArticleInput } from '../article';
 
 export interface PublishDeps {
   alerts: AlertStore;

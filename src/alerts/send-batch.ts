@@ -8,7 +8,7 @@ import type { Subscriber, SubscriberStore } from '../subscribers/subscriber-stor
 import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
 import { LOCALES } from '../config';
 import type { SendRate } from './send-rate';
-import { toArticle, topicsMatch } from './article';
+import { toArticle, topicsMatch } from '../article';
 
 export interface BatchSenderDeps {
   alerts: AlertStore;

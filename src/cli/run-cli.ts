@@ -6,7 +6,7 @@ import { SingleBar } from 'cli-progress';
 import { ConfigError, parseConfig } from '../config';
 import { loadOrCreateDevSecrets } from '../dev/dev-secrets';
 import { checkRelay } from '../mail/relay-check';
-import { articleSchema, toArticle } from '../alerts/article';
+import { articleSchema, toArticle } from '../article';
 import { publishArticle } from '../alerts/publish';
 import type { AlertStatus } from '../alerts/alert-store';
 import { ArticleFileError, parseArticleFile, type ArticleDraft } from '../newsroom/article-file';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LOCALES } from '../config';
-import { articleSchema } from '../alerts/article';
+import { articleSchema } from '../article';
 import { signupSchema } from '../subscribers/signup-input';
 
 /**

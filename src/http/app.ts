@@ -14,7 +14,7 @@ import type { Logger } from '../logger';
 import type { Redis } from '../redis';
 import type { AlertStore } from '../alerts/alert-store';
 import type { PublishResult } from '../alerts/publish';
-import type { ArticleInput } from '../alerts/article';
+import type { ArticleInput } from '../article';
 import type { BounceHandler } from '../subscribers/bounce-handler';
 import type { SubscriptionService } from '../subscribers/subscription-service';
 import { errorBody, HttpError, toHttpError } from './errors';

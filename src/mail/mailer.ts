@@ -1,6 +1,6 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Config, DkimConfig, Locale } from '../config';
-import type { Article } from '../alerts/article';
+import type { Article } from '../article';
 import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
 import type { Piece, RenderedEmail, Renderer } from './render';

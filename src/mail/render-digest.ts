@@ -1,5 +1,5 @@
 import type { Locale } from '../config';
-import type { Article } from '../alerts/article';
+import type { Article } from '../article';
 import { format, type Catalog } from '../i18n';
 import { loadTemplate, renderEmail, type RenderedEmail } from './render';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 import type { Locale } from '../config';
-import type { Article } from '../alerts/article';
+import type { Article } from '../article';
 import { format, type Catalog } from '../i18n';
 
 /** The per-recipient values a template may place (`{{slot "UNSUBSCRIBE_URL"}}`), filled per copy. */

@@ -4,7 +4,7 @@ import { SUBSCRIBER_SHARDS, type Keys } from '../keys';
 import type { Logger } from '../logger';
 import { maskEmail } from '../logger';
 import type { AlertStore } from '../alerts/alert-store';
-import { topicsMatch, type Article } from '../alerts/article';
+import { topicsMatch, type Article } from '../article';
 import type { Mailer } from '../mail/mailer';
 import type { MessageTemplate } from '../mail/message-template';
 import type { DigestRenderer } from '../mail/render-digest';

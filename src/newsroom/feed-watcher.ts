@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { FeedConfig } from '../config';
 import type { Keys } from '../keys';
 import type { Logger } from '../logger';
-import { articleSchema, type ArticleInput } from '../alerts/article';
+import { articleSchema, type ArticleInput } from '../article';
 import type { PublishResult } from '../alerts/publish';
 import { htmlToParagraphs } from './extract-article';
 import { fetchContent, FetchError, type AllowList, type FetchedContent } from './fetch-content';

@@ -1,5 +1,5 @@
 import { LOCALES, type Locale } from '../config';
-import type { Article } from '../alerts/article';
+import type { Article } from '../article';
 import type { Mailer } from '../mail/mailer';
 import { fillPieces, type SlotName } from '../mail/render';
 

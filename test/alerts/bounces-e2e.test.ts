@@ -14,7 +14,7 @@ import { TokenSigner } from '../../src/subscribers/tokens';
 import { MessageTags } from '../../src/subscribers/message-tags';
 import { loadCatalog } from '../../src/i18n';
 import { templatesDir } from '../../src/paths';
-import { toArticle } from '../../src/alerts/article';
+import { toArticle } from '../../src/article';
 
 describe('bounces and suppression at send time', () => {
   let k: Kilat;

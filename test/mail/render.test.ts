@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadCatalog } from '../../src/i18n';
 import { templatesDir } from '../../src/paths';
-import { toArticle, type Article } from '../../src/alerts/article';
+import { toArticle, type Article } from '../../src/article';
 import { createRenderer, fillPieces, slotsOf, TemplateError } from '../../src/mail/render';
 
 const renderer = createRenderer({

@@ -10,7 +10,7 @@ import type { Keys } from '../../keys';
 import type { Logger } from '../../logger';
 import { maskEmail } from '../../logger';
 import type { AlertStore } from '../../alerts/alert-store';
-import { articleSchema, toArticle, type ArticleInput } from '../../alerts/article';
+import { articleSchema, toArticle, type ArticleInput } from '../../article';
 import type { PublishResult } from '../../alerts/publish';
 import type { Previewer } from '../../newsroom/preview';
 import { readCurve } from '../../ops/metrics-recorder';

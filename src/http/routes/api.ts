@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../app';
-import { articleSchema } from '../../alerts/article';
+import { articleSchema } from '../../article';
 import { parseSignup } from '../../subscribers/signup-input';
 import { requireBearer } from '../auth';
 import { HttpError } from '../errors';

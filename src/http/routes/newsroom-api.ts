@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../app';
-import { toArticle } from '../../alerts/article';
+import { toArticle } from '../../article';
 import { normaliseAddress } from '../../subscribers/email-address';
 import { maskEmail } from '../../logger';
 import { firstIssue, type ApiSchemas } from '../api-schemas';

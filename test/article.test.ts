@@ -1,5 +1,5 @@
-import { costRelativeToOnePass } from '../helpers/linear-time';
-import { splitParagraphs } from '../../src/alerts/article';
+import { costRelativeToOnePass } from './helpers/linear-time';
+import { splitParagraphs } from '../src/article';
 
 describe('article paragraphs', () => {
   test('blank lines separate paragraphs; line breaks inside one fold to a space', () => {

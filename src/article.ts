@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOCALES, type Locale } from '../config';
+import { LOCALES, type Locale } from './config';
 
 const httpUrl = z
   .string()
