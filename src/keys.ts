@@ -1,8 +1,22 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The Redis key layout. Every key starts with the configured prefix and carries a hash tag, so the
  * same layout runs on a single Redis or on Redis Cluster:
  *  - a subscriber shard `{s<n>}` holds the shard's records, its address index, its id counter and
- *    its per-locale active sets, so a sign-up or confirmation is one atomic script in one slot;
+ *    its per-locale active bitmaps, so a sign-up or confirmation is one atomic script in one slot.
+ *    A subscriber's id is `seq * SUBSCRIBER_SHARDS + shard`, seq its number in its shard. Chosen
+ *    for memory (see the README's figure per subscriber, measured by `npm run bench`):
+ *     - records: packed strings (src/subscribers/commands/includes/record.lua) in small hashes of
+ *       RECORDS_PER_BUCKET each, `{sN}:r:<bucket>` with field = seq, which Redis keeps as compact
+ *       listpacks; a record longer than LISTPACK_VALUE_MAX goes to `{sN}:rx:<bucket>` instead, so
+ *       one long address never turns a whole bucket into a hashtable;
+ *     - the address index: `{sN}:e:<bucket>` hashes over EMAIL_BUCKETS buckets per shard (address
+ *       -> id), long addresses in `{sN}:ex:<bucket>`; shard and bucket come from the address's sha1;
+ *     - confirmed subscribers: one bitmap per shard and locale (`{sN}:act:<locale>`), bit = seq;
+ *       fan-out reads it a page of bytes at a time.
+ *    The Lua scripts build the record, index and bitmap keys from the shard prefix (KEYS carries
+ *    it) with the same numbers (commands/includes/layout.lua);
  *  - an alert `{a<id>}` holds the alert record, its ledger bitmaps and its finished-batch set;
  *  - global lookups (article dedupe, alert counter, recent alerts) sit in `{g}`;
  *  - a feed `{f<hash>}` holds its poll state and the GUIDs it has seen;
@@ -11,11 +25,23 @@
 export const SUBSCRIBER_SHARDS = 16;
 /** The per-address sign-up limit's name (its counters are keyed by AddressHasher.counterSubject). */
 export const ADDRESS_LIMIT = 'confirm-addr';
+export const RECORDS_PER_BUCKET = 128;
+export const EMAIL_BUCKETS = 4096;
+/** Redis's default hash-max-listpack-value: a longer value would turn its hash into a hashtable. */
+export const LISTPACK_VALUE_MAX = 64;
 
 export interface Keys {
   prefix: string;
   queuePrefix: string;
   shardOfId(id: number): number;
+  /** A subscriber's number in its shard. */
+  seqOf(id: number): number;
+  /** `<prefix>:{s<n>}:`, from which the subscriber scripts build the shard's record, index and bitmap keys. */
+  subscriberShard(shard: number): string;
+  /** Record bucket `bucket` (seq / RECORDS_PER_BUCKET) of a shard, or its overflow bucket for long records. */
+  records(shard: number, bucket: number, overflow?: boolean): string;
+  /** The address's shard and its address-index bucket key. */
+  addressIndex(email: string): { shard: number; key: string };
   idCounter(shard: number): string;
   active(shard: number, locale: string): string;
   /** Hash subscriber id -> temporary failures in a row (cleared by a delivery). */
@@ -51,8 +77,6 @@ export interface Keys {
   feedState(feedHash: string): string;
   feedSeen(feedHash: string): string;
   feedLock(feedHash: string): string;
-  /** Alert ids with their creation time, for the daily digest. */
-  digestAlerts(): string;
   /** Ids of one shard's subscribers who chose the daily digest over every breaking alert. */
   digestSubscribers(shard: number): string;
   /** Ids of one shard that already got the digest of `day` (YYYY-MM-DD): a re-run sends nobody twice. */
@@ -61,10 +85,21 @@ export interface Keys {
 
 export function createKeys(prefix: string): Keys {
   const shardOfId = (id: number) => id % SUBSCRIBER_SHARDS;
+  const subscriberShard = (shard: number) => `${prefix}:{s${shard}}:`;
   return {
     prefix,
     queuePrefix: `${prefix}:{q}`,
     shardOfId,
+    seqOf: (id) => (id - shardOfId(id)) / SUBSCRIBER_SHARDS,
+    subscriberShard,
+    records: (shard, bucket, overflow = false) => `${subscriberShard(shard)}${overflow ? 'rx' : 'r'}:${bucket}`,
+    // One sha1 gives both (address-index.lua computes the same bucket).
+    addressIndex: (email) => {
+      const digest = createHash('sha1').update(email).digest();
+      const shard = digest.readUInt32BE(0) % SUBSCRIBER_SHARDS;
+      const bucket = digest.readUInt32BE(4) % EMAIL_BUCKETS;
+      return { shard, key: `${subscriberShard(shard)}${Buffer.byteLength(email) > LISTPACK_VALUE_MAX ? 'ex' : 'e'}:${bucket}` };
+    },
     idCounter: (shard) => `${prefix}:{s${shard}}:seq`,
     active: (shard, locale) => `${prefix}:{s${shard}}:act:${locale}`,
     softBounces: (shard) => `${prefix}:{s${shard}}:soft-bounces`,
@@ -86,7 +121,6 @@ export function createKeys(prefix: string): Keys {
     feedState: (h) => `${prefix}:{f${h}}:state`,
     feedSeen: (h) => `${prefix}:{f${h}}:seen`,
     feedLock: (h) => `${prefix}:{f${h}}:lock`,
-    digestAlerts: () => `${prefix}:{g}:digest-alerts`,
     digestSubscribers: (shard) => `${prefix}:{s${shard}}:digest`,
     digestSent: (shard, day) => `${prefix}:{s${shard}}:digest-sent:${day}`,
   };

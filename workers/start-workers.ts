@@ -18,7 +18,7 @@ import { createMailer, senderOptions } from '../src/mail/mailer';
 import { createTransportFromConfig } from '../src/mail/create-transport';
 import { createRendererFromConfig } from '../src/mail/create-renderer';
 import { TemplateError } from '../src/mail/render';
-import { createCompletionHandler } from '../src/ops/alert-completion';
+import { createCompletionHandler } from '../src/alerts/alert-completion';
 import { MetricsRecorder } from '../src/ops/metrics-recorder';
 import { createWebhookEmitter, deliverWebhook, noWebhooks, type WebhookJob } from '../src/ops/webhooks';
 import { batchJobId, QUEUE_NAMES, type BatchJob, type ConfirmationJob, type FanoutJob, type TickJob } from '../src/queues';

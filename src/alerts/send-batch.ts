@@ -158,7 +158,7 @@ const RELAY_TEMPORARY_PAUSE_ATTEMPT = 4;
 export const BREAKER_LIMIT = 20;
 // Recipients deferred right now across the alert that, when they outnumber its deliveries (and are
 // at least this many), are the relay's doing at a batch's last attempt: no soft bounce for anyone
-// (see kilatDeferredAtLast).
+// (see deferred-at-last-2.lua).
 const DEFERRAL_MIN = 2;
 
 type RelayFailure = Extract<SendFailure, { kind: 'relay' }>;

@@ -1,29 +1,8 @@
 import type { Redis } from 'ioredis';
 import { defineScripts } from '../redis-scripts';
+import { ALERT_SCRIPTS } from './alert-scripts';
 
-// A token bucket in Redis shared by every worker process: `rate` tokens a second, at most `burst`
-// saved up. Redis's own clock (TIME) is the only clock, so hosts with skewed clocks agree.
-const SCRIPTS = {
-  kilatTakeTokens: {
-    keys: 1,
-    // KEYS: bucket. ARGV: rate per second, burst, wanted. Returns {granted, wait ms when none}.
-    lua: `
-local rate, burst, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
-local granted = math.min(want, math.floor(tokens))
-tokens = tokens - granted
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], 60000)
-if granted > 0 then return { granted, 0 } end
-return { 0, math.ceil((1 - tokens) * 1000 / rate) }
-`,
-  },
-} as const;
+// The token bucket itself is commands/take-tokens-1.lua: Redis's clock is the only clock.
 
 export interface SendRate {
   /** Resolves when one more message may go out under the global limit. */
@@ -36,7 +15,7 @@ export interface SendRate {
  * limit costs one Redis call per chunk, not per message, and the processes share it fairly.
  */
 export function createSendRate(deps: { redis: Redis; key: string; perSecond: number }): SendRate {
-  const run = defineScripts(deps.redis, SCRIPTS);
+  const run = defineScripts(deps.redis, ALERT_SCRIPTS);
   const chunk = Math.max(1, Math.min(50, Math.floor(deps.perSecond / 20)));
   const burst = Math.max(chunk, Math.ceil(deps.perSecond / 10));
   let local = 0;
@@ -44,7 +23,7 @@ export function createSendRate(deps: { redis: Redis; key: string; perSecond: num
 
   const refill = async () => {
     for (;;) {
-      const [granted, waitMs] = (await run('kilatTakeTokens', [deps.key], [deps.perSecond, burst, chunk])) as [number, number];
+      const [granted, waitMs] = (await run('take-tokens', [deps.key], [deps.perSecond, burst, chunk])) as [number, number];
       if (granted > 0) {
         local += granted;
         return;

@@ -1,0 +1,41 @@
+--[[
+  Pause, resume or cancel. 'autopause' is Kilat pausing an alert itself (the relay refused it)
+  with a reason for the operator. Resume re-runs the completion check, since the last batch may
+  have finished while the alert was paused.
+
+  KEYS[1] alert  KEYS[2] batches done  KEYS[3] reopened
+  ARGV[1] action ('pause' | 'autopause' | 'resume' | 'cancel')  ARGV[2] now (ms)  ARGV[3] reason
+
+  Returns {result, state}: result is 'changed', 'same' (already there), 'conflict' or 'missing'.
+]]
+--- @include "complete-if-done"
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'missing', ''} end
+local action = ARGV[1]
+if action == 'pause' or action == 'autopause' then
+  if state == 'paused' then return {'same', state} end
+  if state ~= 'queued' and state ~= 'sending' then return {'conflict', state} end
+  redis.call('HSET', KEYS[1], 'state', 'paused', 'pausedFrom', state, 'pausedAt', ARGV[2])
+  if action == 'autopause' then
+    redis.call('HSET', KEYS[1], 'pausedBy', 'kilat', 'pauseReason', ARGV[3])
+  else
+    redis.call('HSET', KEYS[1], 'pausedBy', 'operator')
+    redis.call('HDEL', KEYS[1], 'pauseReason')
+  end
+  return {'changed', 'paused'}
+elseif action == 'resume' then
+  if state == 'queued' or state == 'sending' then return {'same', state} end
+  if state ~= 'paused' then return {'conflict', state} end
+  local to = redis.call('HGET', KEYS[1], 'pausedFrom') or 'sending'
+  redis.call('HSET', KEYS[1], 'state', to)
+  redis.call('HDEL', KEYS[1], 'pausedFrom', 'pausedAt', 'pausedBy', 'pauseReason')
+  if completeIfDone(KEYS[1], KEYS[2], KEYS[3], ARGV[2]) then return {'changed', 'completed'} end
+  return {'changed', to}
+elseif action == 'cancel' then
+  if state == 'cancelled' then return {'same', state} end
+  if state ~= 'queued' and state ~= 'sending' and state ~= 'paused' then return {'conflict', state} end
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[2])
+  redis.call('HDEL', KEYS[1], 'pausedFrom')
+  return {'changed', 'cancelled'}
+end
+return {'conflict', state}
