@@ -1,0 +1,586 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ALERT_SCRIPTS } from '../src/alerts/alert-scripts';
+import { createKeys, EMAIL_BUCKETS, LISTPACK_VALUE_MAX, RECORDS_PER_BUCKET, SUBSCRIBER_SHARDS } from '../src/keys';
+import { defineScripts, loadCommands, type RunScript } from '../src/redis-scripts';
+import { SUBSCRIBER_SCRIPTS } from '../src/subscribers/subscriber-scripts';
+import { startTestRedis, type TestRedis } from './helpers/redis-server';
+
+// Every Lua script, run on a real redis-server: what it is given (KEYS, ARGV), what it answers and
+// what a reader of Redis then sees. A script without a row here fails the last test.
+const k = createKeys('t');
+const NOW = Date.UTC(2026, 11, 2, 1, 0, 0);
+const T36 = Math.floor(NOW / 1000).toString(36);
+const T36_EARLIER = Math.floor((NOW - 60_000) / 1000).toString(36);
+const SHARD = 1;
+const P = k.subscriberShard(SHARD);
+/** Id of seq 1 (and 2) in SHARD: the records below live there. */
+const ID1 = 1 * SUBSCRIBER_SHARDS + SHARD;
+const ID2 = 2 * SUBSCRIBER_SHARDS + SHARD;
+const R0 = k.records(SHARD, 0);
+const A = '7';
+const ledger = [k.ledger(A, 'sent'), k.ledger(A, 'failed'), k.ledger(A, 'skipped')];
+const recordKeys = [R0, k.records(SHARD, 0, true), P];
+
+/** A packed record as record.lua writes it. */
+const rec = (status: string, opts: { locale?: string; confirmed?: string; nonce?: string; topics?: string; email?: string } = {}) =>
+  `${status}${opts.locale ?? 'id'}|${T36_EARLIER}|${opts.confirmed ?? ''}|${opts.nonce ?? 'n1'}|${opts.topics ?? 'politik'}|${opts.email ?? 'ani@contoh.co.id'}`;
+const email = 'ani@contoh.co.id';
+const index = k.addressIndex(email);
+
+type Command = [string, ...(string | number)[]];
+interface Row {
+  script: string;
+  does: string;
+  setup?: Command[];
+  keys: string[];
+  args: (string | number)[];
+  reply: unknown;
+  /** Redis commands and what they answer after the script ran. */
+  then?: [Command, unknown][];
+}
+
+const rows: Row[] = [
+  // --- subscribers
+  {
+    script: 'signup',
+    does: 'a new address gets the next id of its shard, a pending record and an index entry',
+    keys: [index.key, k.idCounter(index.shard), k.subscriberShard(index.shard), k.suppressed(index.shard), k.pendingChanges(index.shard)],
+    args: [email, 'id', 'politik,dunia', 'n1', NOW, index.shard, SUBSCRIBER_SHARDS],
+    reply: [String(SUBSCRIBER_SHARDS + index.shard), 'created'],
+    then: [
+      [['HGET', k.records(index.shard, 0), '1'], `pid|${T36}||n1|politik,dunia|${email}`],
+      [['HGET', index.key, email], String(SUBSCRIBER_SHARDS + index.shard)],
+    ],
+  },
+  {
+    script: 'signup',
+    does: 'an address whose complaint outlived its record (kept keyed hash) is suppressed, nothing written',
+    setup: [['HSET', k.suppressed(index.shard), 'h1', 'complained:1']],
+    keys: [index.key, k.idCounter(index.shard), k.subscriberShard(index.shard), k.suppressed(index.shard), k.pendingChanges(index.shard)],
+    args: [email, 'id', 'politik', 'n1', NOW, index.shard, SUBSCRIBER_SHARDS, 'h0', 'h1'],
+    reply: ['0', 'suppressed'],
+    then: [[['EXISTS', index.key], 0]],
+  },
+  {
+    script: 'signup',
+    does: 'a confirmed subscriber signing up again: the record stays, the choices wait as a pending change',
+    setup: [['HSET', index.key, email, String(SUBSCRIBER_SHARDS + index.shard)], ['HSET', k.records(index.shard, 0), '1', rec('c', { confirmed: T36_EARLIER })]],
+    keys: [index.key, k.idCounter(index.shard), k.subscriberShard(index.shard), k.suppressed(index.shard), k.pendingChanges(index.shard)],
+    args: [email, 'en', 'dunia', 'n2', NOW, index.shard, SUBSCRIBER_SHARDS],
+    reply: [String(SUBSCRIBER_SHARDS + index.shard), 'change'],
+    then: [
+      [['HGET', k.records(index.shard, 0), '1'], rec('c', { confirmed: T36_EARLIER })],
+      [['HGET', k.pendingChanges(index.shard), '1'], 'n2|en|dunia'],
+    ],
+  },
+  {
+    script: 'confirm',
+    does: "the record's nonce confirms a pending sign-up and sets its bit in the locale's bitmap",
+    setup: [['HSET', R0, '1', rec('p')]],
+    keys: [...recordKeys, k.pendingChanges(SHARD)],
+    args: ['n1', NOW, 1],
+    reply: 'confirmed',
+    then: [
+      [['HGET', R0, '1'], rec('c', { confirmed: T36 })],
+      [['GETBIT', k.active(SHARD, 'id'), 1], 1],
+    ],
+  },
+  {
+    script: 'confirm',
+    does: 'a nonce that is not the current one is stale',
+    setup: [['HSET', R0, '1', rec('p')]],
+    keys: [...recordKeys, k.pendingChanges(SHARD)],
+    args: ['old', NOW, 1],
+    reply: 'stale',
+    then: [[['HGET', R0, '1'], rec('p')]],
+  },
+  {
+    script: 'confirm',
+    does: "a pending change's nonce applies the change: the subscriber moves bitmap",
+    setup: [['HSET', R0, '1', rec('c', { confirmed: T36_EARLIER })], ['SETBIT', k.active(SHARD, 'id'), 1, 1], ['HSET', k.pendingChanges(SHARD), '1', 'n2|en|dunia']],
+    keys: [...recordKeys, k.pendingChanges(SHARD)],
+    args: ['n2', NOW, 1],
+    reply: 'changed',
+    then: [
+      [['HGET', R0, '1'], rec('c', { locale: 'en', topics: 'dunia', confirmed: T36_EARLIER })],
+      [['GETBIT', k.active(SHARD, 'id'), 1], 0],
+      [['GETBIT', k.active(SHARD, 'en'), 1], 1],
+      [['EXISTS', k.pendingChanges(SHARD)], 0],
+    ],
+  },
+  {
+    script: 'confirm',
+    does: 'no record: not_found',
+    keys: [...recordKeys, k.pendingChanges(SHARD)],
+    args: ['n1', NOW, 1],
+    reply: 'not_found',
+  },
+  {
+    script: 'set-status',
+    does: 'confirmed -> paused answers the status before and leaves fan-out',
+    setup: [['HSET', R0, '1', rec('c', { confirmed: T36_EARLIER })], ['SETBIT', k.active(SHARD, 'id'), 1, 1]],
+    keys: recordKeys,
+    args: ['paused', 1],
+    reply: 'confirmed',
+    then: [
+      [['HGET', R0, '1'], rec('z', { confirmed: T36_EARLIER })],
+      [['GETBIT', k.active(SHARD, 'id'), 1], 0],
+    ],
+  },
+  {
+    script: 'set-status',
+    does: 'the status it already has: unchanged',
+    setup: [['HSET', R0, '1', rec('u')]],
+    keys: recordKeys,
+    args: ['unsubscribed', 1],
+    reply: 'unchanged',
+  },
+  {
+    script: 'set-preferences',
+    does: 'a confirmed subscriber changing locale moves from one bitmap to the other',
+    setup: [['HSET', R0, '1', rec('c', { confirmed: T36_EARLIER })], ['SETBIT', k.active(SHARD, 'id'), 1, 1]],
+    keys: recordKeys,
+    args: ['en', '', 1],
+    reply: 'ok',
+    then: [
+      [['HGET', R0, '1'], rec('c', { locale: 'en', topics: '', confirmed: T36_EARLIER })],
+      [['GETBIT', k.active(SHARD, 'id'), 1], 0],
+      [['GETBIT', k.active(SHARD, 'en'), 1], 1],
+    ],
+  },
+  {
+    script: 'import',
+    does: 'confirmed mode: a new address is created confirmed, a pending one is confirmed, one who left stays out',
+    setup: [
+      ['HSET', R0, '1', rec('p', { email: 'lama@contoh.co.id' })],
+      ['HSET', R0, '2', rec('u', { email: 'pergi@contoh.co.id' })],
+      ['SET', k.idCounter(SHARD), 2],
+      ['HSET', k.addressIndex('lama@contoh.co.id').key.replace(/\{s\d+\}/, `{s${SHARD}}`), 'lama@contoh.co.id', String(ID1)],
+      ['HSET', k.addressIndex('pergi@contoh.co.id').key.replace(/\{s\d+\}/, `{s${SHARD}}`), 'pergi@contoh.co.id', String(ID2)],
+    ],
+    keys: [k.idCounter(SHARD), P],
+    args: ['confirmed', NOW, SHARD, SUBSCRIBER_SHARDS, 'baru@contoh.co.id', 'en', 'dunia', 'n3', 'lama@contoh.co.id', 'id', '', 'n4', 'pergi@contoh.co.id', 'id', '', 'n5'],
+    reply: [String(3 * SUBSCRIBER_SHARDS + SHARD), 'created', String(ID1), 'confirmed', String(ID2), 'opted_out'],
+    then: [
+      [['HGET', R0, '3'], `cen|${T36}|${T36}|n3|dunia|baru@contoh.co.id`],
+      [['HGET', R0, '1'], rec('c', { email: 'lama@contoh.co.id', confirmed: T36 })],
+      [['GETBIT', k.active(SHARD, 'en'), 3], 1],
+      [['HGET', R0, '2'], rec('u', { email: 'pergi@contoh.co.id' })],
+    ],
+  },
+  {
+    script: 'resume',
+    does: 'paused -> confirmed, back in the bitmap',
+    setup: [['HSET', R0, '1', rec('z', { confirmed: T36_EARLIER })]],
+    keys: recordKeys,
+    args: [1],
+    reply: 'resumed',
+    then: [
+      [['HGET', R0, '1'], rec('c', { confirmed: T36_EARLIER })],
+      [['GETBIT', k.active(SHARD, 'id'), 1], 1],
+    ],
+  },
+  {
+    script: 'resume',
+    does: 'a bounced subscriber is not resumed by a plain resume: it answers the status it has',
+    setup: [['HSET', R0, '1', rec('b')]],
+    keys: recordKeys,
+    args: [1],
+    reply: 'bounced',
+  },
+  {
+    script: 'resume',
+    does: "with 'bounced' (the breaker's undo), a bounced subscriber comes back",
+    setup: [['HSET', R0, '1', rec('b')]],
+    keys: recordKeys,
+    args: [1, 'bounced'],
+    reply: 'resumed',
+    then: [[['GETBIT', k.active(SHARD, 'id'), 1], 1]],
+  },
+  {
+    script: 'erase',
+    does: 'removes record, index entry, bit, soft bounces, pending change and digest sets; keeps the keyed hash',
+    setup: [
+      ['HSET', R0, '1', rec('c', { email: 'hapus@contoh.co.id' })],
+      ['HSET', k.addressIndex('hapus@contoh.co.id').key.replace(/\{s\d+\}/, `{s${SHARD}}`), 'hapus@contoh.co.id', String(ID1)],
+      ['SETBIT', k.active(SHARD, 'id'), 1, 1],
+      ['HSET', k.softBounces(SHARD), String(ID1), 2],
+      ['HSET', k.pendingChanges(SHARD), '1', 'n2|en|'],
+      ['SADD', k.digestSubscribers(SHARD), String(ID1)],
+      ['SADD', k.digestSent(SHARD, '2026-12-02'), String(ID1)],
+    ],
+    keys: [
+      ...recordKeys,
+      k.softBounces(SHARD),
+      k.suppressed(SHARD),
+      k.pendingChanges(SHARD),
+      k.digestSubscribers(SHARD),
+      ...['2026-12-03', '2026-12-02', '2026-12-01', '2026-11-30', '2026-11-29'].map((d) => k.digestSent(SHARD, d)),
+    ],
+    args: [1, ID1, 'hash1', NOW],
+    reply: 1,
+    then: [
+      [['EXISTS', R0, k.softBounces(SHARD), k.pendingChanges(SHARD), k.digestSubscribers(SHARD), k.digestSent(SHARD, '2026-12-02')], 0],
+      [['GETBIT', k.active(SHARD, 'id'), 1], 0],
+      [['HGET', k.addressIndex('hapus@contoh.co.id').key.replace(/\{s\d+\}/, `{s${SHARD}}`), 'hapus@contoh.co.id'], null],
+      [['HGET', k.suppressed(SHARD), 'hash1'], `deleted:${NOW}`],
+    ],
+  },
+  {
+    script: 'soft-bounce',
+    does: 'the failure that reaches the limit suppresses (bounced) and clears the count; others only count',
+    setup: [['HSET', R0, '1', rec('c'), '2', rec('c', { email: 'b@contoh.co.id' })], ['SETBIT', k.active(SHARD, 'id'), 1, 1], ['HSET', k.softBounces(SHARD), String(ID1), 1]],
+    keys: [k.softBounces(SHARD), P],
+    args: [2, SHARD, SUBSCRIBER_SHARDS, ID1, ID2],
+    reply: [String(ID1)],
+    then: [
+      [['HGET', R0, '1'], rec('b')],
+      [['GETBIT', k.active(SHARD, 'id'), 1], 0],
+      [['HGETALL', k.softBounces(SHARD)], [String(ID2), '1']],
+    ],
+  },
+  {
+    script: 'read-records',
+    does: 'records field by field (times in ms), seven nulls for a missing one, long records from the overflow bucket',
+    setup: [['HSET', R0, '1', rec('c', { confirmed: T36 })], ['HSET', k.records(SHARD, 0, true), '3', rec('z', { email: `${'a'.repeat(LISTPACK_VALUE_MAX)}@x.id` })]],
+    keys: [P],
+    args: [1, 2, 3],
+    reply: [
+      ...['confirmed', 'id', String((NOW - 60_000)), String(NOW), 'n1', 'politik', email],
+      ...[null, null, null, null, null, null, null],
+      ...['paused', 'id', String(NOW - 60_000), '0', 'n1', 'politik', `${'a'.repeat(LISTPACK_VALUE_MAX)}@x.id`],
+    ],
+  },
+  {
+    script: 'scan-records',
+    does: 'every record of a run of buckets, with its seq',
+    setup: [['HSET', R0, '1', rec('p')], ['HSET', k.records(SHARD, 1), String(RECORDS_PER_BUCKET), rec('u', { email: 'b@contoh.co.id' })]],
+    keys: [P],
+    args: [0, 2],
+    reply: [
+      ...['1', 'pending', 'id', String(NOW - 60_000), '0', 'n1', 'politik', email],
+      ...[String(RECORDS_PER_BUCKET), 'unsubscribed', 'id', String(NOW - 60_000), '0', 'n1', 'politik', 'b@contoh.co.id'],
+    ],
+  },
+  {
+    script: 'read-pending-change',
+    does: 'the waiting choices as {nonce, locale, topics}',
+    setup: [['HSET', k.pendingChanges(SHARD), '1', 'n2|en|dunia,sains']],
+    keys: [k.pendingChanges(SHARD)],
+    args: [1],
+    reply: ['n2', 'en', 'dunia,sains'],
+  },
+  {
+    script: 'read-pending-change',
+    does: 'none waiting: null',
+    keys: [k.pendingChanges(SHARD)],
+    args: [1],
+    reply: null,
+  },
+  // --- alerts
+  {
+    script: 'record-outcome',
+    does: 'marks only ids with no outcome yet, counts them on the alert, and a delivery pays the breaker down',
+    setup: [['HSET', k.alert(A), 'state', 'sending', 'breakerScore', 1, 'relayRun', 2], ['SETBIT', ledger[1]!, 2, 1], ['SADD', k.alertBreaker(A, 'burst'), '2']],
+    keys: [k.alert(A), ...ledger, k.alertBreaker(A, 'burst'), k.alertBreaker(A, 'burst-batches')],
+    args: ['sent', NOW, 'ids', 1, 2],
+    reply: ['1'],
+    then: [
+      [['HMGET', k.alert(A), 'sent', 'firstSentAt', 'breakerScore', 'relayRun'], ['1', String(NOW), '0', '0']],
+      [['GETBIT', ledger[0]!, 1], 1],
+      [['EXISTS', k.alertBreaker(A, 'burst')], 0],
+    ],
+  },
+  {
+    script: 'record-outcome',
+    does: "'count' answers how many were new",
+    keys: [k.alert(A), ...ledger, k.alertBreaker(A, 'burst'), k.alertBreaker(A, 'burst-batches')],
+    args: ['skipped', NOW, 'count', 4, 5, 4],
+    reply: 2,
+    then: [[['HGET', k.alert(A), 'skipped'], '2']],
+  },
+  {
+    script: 'unsettled',
+    does: 'the ids with no outcome in any of the three bitmaps',
+    setup: [['SETBIT', ledger[0]!, 1, 1], ['SETBIT', ledger[2]!, 3, 1]],
+    keys: ledger,
+    args: [1, 2, 3, 4],
+    reply: ['2', '4'],
+  },
+  {
+    script: 'hard-bounce',
+    does: 'below the limit: recorded as failed, joins the burst, suppress',
+    setup: [['HSET', k.alert(A), 'state', 'sending']],
+    keys: [k.alert(A), ...ledger, k.alertBreaker(A, 'burst'), k.alertBreaker(A, 'burst-batches'), k.batchesDone(A), k.alertBreaker(A, 'reopened'), k.alertBreaker(A, 'unbounced')],
+    args: [5, '1:0:99', '{"shard":1,"after":0,"upTo":99,"count":3}', 3, 'relay: {n}', NOW],
+    reply: ['suppress'],
+    then: [
+      [['GETBIT', ledger[1]!, 5], 1],
+      [['HMGET', k.alert(A), 'failed', 'breakerScore'], ['1', '1']],
+      [['SMEMBERS', k.alertBreaker(A, 'burst')], ['5']],
+    ],
+  },
+  {
+    script: 'hard-bounce',
+    does: 'at the limit: the burst is undone, finished batches holding it reopen, the alert pauses with the count',
+    setup: [
+      ['HSET', k.alert(A), 'state', 'sending', 'failed', 1, 'breakerScore', 1],
+      ['SETBIT', ledger[1]!, 5, 1],
+      ['SADD', k.alertBreaker(A, 'burst'), '5'],
+      ['HSET', k.alertBreaker(A, 'burst-batches'), '1:0:99', '{"shard":1}'],
+      ['SADD', k.batchesDone(A), '1:0:99'],
+    ],
+    keys: [k.alert(A), ...ledger, k.alertBreaker(A, 'burst'), k.alertBreaker(A, 'burst-batches'), k.batchesDone(A), k.alertBreaker(A, 'reopened'), k.alertBreaker(A, 'unbounced')],
+    args: [6, '1:100:199', '{"shard":1,"after":100}', 2, 'relay: {n}', NOW],
+    reply: ['tripped', '1', expect.stringMatching(/^(5,6|6,5)$/), '[{"shard":1}]'],
+    then: [
+      [['HMGET', k.alert(A), 'state', 'pausedBy', 'pauseReason', 'failed', 'breakerScore', 'reopenTrip'], ['paused', 'kilat', 'relay: 2', '0', '0', '1']],
+      [['BITCOUNT', ledger[1]!], 0],
+      [['SMEMBERS', k.alertBreaker(A, 'reopened')], ['1:0:99']],
+      [['SCARD', k.alertBreaker(A, 'unbounced')], 2],
+    ],
+  },
+  {
+    script: 'hard-bounce',
+    does: 'an alert that is not sending holds the recipient, nothing recorded',
+    setup: [['HSET', k.alert(A), 'state', 'paused']],
+    keys: [k.alert(A), ...ledger, k.alertBreaker(A, 'burst'), k.alertBreaker(A, 'burst-batches'), k.batchesDone(A), k.alertBreaker(A, 'reopened'), k.alertBreaker(A, 'unbounced')],
+    args: [5, '1:0:99', '{}', 3, 'r', NOW],
+    reply: ['held'],
+    then: [[['GETBIT', ledger[1]!, 5], 0]],
+  },
+  {
+    script: 'relay-refusal',
+    does: 'below the limit: counted',
+    setup: [['HSET', k.alert(A), 'state', 'sending']],
+    keys: [k.alert(A)],
+    args: [3, 'relay refused', NOW],
+    reply: 'counted',
+    then: [[['HGET', k.alert(A), 'relayRun'], '1']],
+  },
+  {
+    script: 'relay-refusal',
+    does: 'at the limit: Kilat pauses the alert with the reason',
+    setup: [['HSET', k.alert(A), 'state', 'sending', 'relayRun', 2]],
+    keys: [k.alert(A)],
+    args: [3, 'relay refused', NOW],
+    reply: 'paused',
+    then: [[['HMGET', k.alert(A), 'state', 'pausedFrom', 'pausedAt', 'pauseReason', 'pausedBy', 'relayRun'], ['paused', 'sending', String(NOW), 'relay refused', 'kilat', '0']]],
+  },
+  {
+    script: 'note-deferrals',
+    does: "keeps a batch's deferred count, and drops it at 0",
+    setup: [['HSET', k.alertBreaker(A, 'deferring'), 'b2', 4]],
+    keys: [k.alert(A), k.alertBreaker(A, 'deferring')],
+    args: ['b2', 0],
+    reply: 1,
+    then: [[['EXISTS', k.alertBreaker(A, 'deferring')], 0]],
+  },
+  {
+    script: 'deferred-at-last',
+    does: 'deferrals outnumbering deliveries alert-wide: the relay is deferring, pause',
+    setup: [['HSET', k.alert(A), 'state', 'sending', 'sent', 3], ['HSET', k.alertBreaker(A, 'deferring'), 'b1', 4]],
+    keys: [k.alert(A), k.alertBreaker(A, 'deferring')],
+    args: ['b2', 2, 5, '{d} deferred, {sent} sent', NOW],
+    reply: 'paused',
+    then: [[['HMGET', k.alert(A), 'state', 'pauseReason', 'pausedBy'], ['paused', '6 deferred, 3 sent', 'kilat']]],
+  },
+  {
+    script: 'deferred-at-last',
+    does: 'fewer than the minimum: the mailboxes (soft bounces), the batch forgotten',
+    setup: [['HSET', k.alert(A), 'state', 'sending']],
+    keys: [k.alert(A), k.alertBreaker(A, 'deferring')],
+    args: ['b2', 2, 5, 'r', NOW],
+    reply: 'soft',
+    then: [
+      [['HGET', k.alert(A), 'state'], 'sending'],
+      [['EXISTS', k.alertBreaker(A, 'deferring')], 0],
+    ],
+  },
+  {
+    script: 'reopen-queued',
+    does: "forgets the reopened batches of that trip, not of a later one",
+    setup: [['HSET', k.alert(A), 'reopen', '[]', 'reopenTrip', 2]],
+    keys: [k.alert(A)],
+    args: [1],
+    reply: 1,
+    then: [[['HGET', k.alert(A), 'reopenTrip'], '2']],
+  },
+  {
+    script: 'reopen-queued',
+    does: 'its own trip: forgotten',
+    setup: [['HSET', k.alert(A), 'reopen', '[]', 'reopenTrip', 2]],
+    keys: [k.alert(A)],
+    args: [2],
+    reply: 1,
+    then: [[['HMGET', k.alert(A), 'reopen', 'reopenTrip'], [null, null]]],
+  },
+  {
+    script: 'finish-batch',
+    does: 'the last batch of a fanned-out alert completes it; its correction to the total applies once',
+    setup: [['HSET', k.alert(A), 'state', 'sending', 'fanoutDone', '1', 'batches', 2], ['SADD', k.batchesDone(A), 'b1']],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: ['b2', -1, NOW],
+    reply: 'completed',
+    then: [[['HMGET', k.alert(A), 'state', 'completedAt', 'adjust'], ['completed', String(NOW), '-1']]],
+  },
+  {
+    script: 'finish-batch',
+    does: 'a reopened batch still owed keeps the alert sending',
+    setup: [['HSET', k.alert(A), 'state', 'sending', 'fanoutDone', '1', 'batches', 2], ['SADD', k.batchesDone(A), 'b1'], ['SADD', k.alertBreaker(A, 'reopened'), 'b1']],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: ['b2', 0, NOW],
+    reply: 'sending',
+  },
+  {
+    script: 'finish-batch',
+    does: "a paused alert's batch does not finish",
+    setup: [['HSET', k.alert(A), 'state', 'paused', 'fanoutDone', '1', 'batches', 1]],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: ['b1', 0, NOW],
+    reply: 'paused',
+    then: [[['SCARD', k.batchesDone(A)], 0]],
+  },
+  {
+    script: 'fanout-done',
+    does: 'records the plan; batches that all finished already complete the alert',
+    setup: [['HSET', k.alert(A), 'state', 'sending'], ['SADD', k.batchesDone(A), 'b1']],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: [10, 1, NOW],
+    reply: 'completed',
+    then: [[['HMGET', k.alert(A), 'planned', 'batches', 'fanoutDone', 'state'], ['10', '1', '1', 'completed']]],
+  },
+  {
+    script: 'fanout-done',
+    does: 'batches still to finish: the state stays',
+    setup: [['HSET', k.alert(A), 'state', 'sending']],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: [10, 1, NOW],
+    reply: 'sending',
+  },
+  {
+    script: 'mark-sending',
+    does: 'queued -> sending, answering the state before',
+    setup: [['HSET', k.alert(A), 'state', 'queued']],
+    keys: [k.alert(A)],
+    args: [NOW],
+    reply: 'queued',
+    then: [[['HMGET', k.alert(A), 'state', 'startedAt'], ['sending', String(NOW)]]],
+  },
+  {
+    script: 'mark-sending',
+    does: 'a missing alert: null',
+    keys: [k.alert(A)],
+    args: [NOW],
+    reply: null,
+  },
+  {
+    script: 'control',
+    does: 'an operator pauses a sending alert',
+    setup: [['HSET', k.alert(A), 'state', 'sending']],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: ['pause', NOW, ''],
+    reply: ['changed', 'paused'],
+    then: [[['HMGET', k.alert(A), 'state', 'pausedFrom', 'pausedBy'], ['paused', 'sending', 'operator']]],
+  },
+  {
+    script: 'control',
+    does: 'resume runs the completion rule: the last batch finished while paused',
+    setup: [['HSET', k.alert(A), 'state', 'paused', 'pausedFrom', 'sending', 'pausedBy', 'kilat', 'pauseReason', 'r', 'fanoutDone', '1', 'batches', 1], ['SADD', k.batchesDone(A), 'b1']],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: ['resume', NOW, ''],
+    reply: ['changed', 'completed'],
+    then: [[['HMGET', k.alert(A), 'state', 'pausedBy', 'pauseReason'], ['completed', null, null]]],
+  },
+  {
+    script: 'control',
+    does: 'cancelling a completed alert is a conflict',
+    setup: [['HSET', k.alert(A), 'state', 'completed']],
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: ['cancel', NOW, ''],
+    reply: ['conflict', 'completed'],
+  },
+  {
+    script: 'control',
+    does: 'a missing alert: missing',
+    keys: [k.alert(A), k.batchesDone(A), k.alertBreaker(A, 'reopened')],
+    args: ['resume', NOW, ''],
+    reply: ['missing', ''],
+  },
+  {
+    script: 'mark-failed',
+    does: 'a paused alert fails for good with the reason',
+    setup: [['HSET', k.alert(A), 'state', 'paused', 'pausedFrom', 'sending']],
+    keys: [k.alert(A)],
+    args: ['template broken', NOW],
+    reply: 1,
+    then: [[['HMGET', k.alert(A), 'state', 'error', 'failedAt', 'pausedFrom'], ['failed', 'template broken', String(NOW), null]]],
+  },
+  {
+    script: 'mark-failed',
+    does: 'a completed alert stays completed',
+    setup: [['HSET', k.alert(A), 'state', 'completed']],
+    keys: [k.alert(A)],
+    args: ['x', NOW],
+    reply: 0,
+  },
+  {
+    script: 'take-tokens',
+    does: 'a full bucket grants what is wanted',
+    keys: [k.sendRate()],
+    args: [10, 5, 3],
+    reply: [3, 0],
+    then: [[['HGET', k.sendRate(), 'tokens'], expect.stringMatching(/^2(\.\d+)?$/)]],
+  },
+  {
+    script: 'take-tokens',
+    does: 'an empty bucket grants none and answers how long until the next token',
+    // `at` in the future: no time has passed for the bucket, so it stays empty.
+    setup: [['HSET', k.sendRate(), 'tokens', 0, 'at', 9_999_999_999_999]],
+    keys: [k.sendRate()],
+    args: [10, 5, 3],
+    reply: [0, 100],
+  },
+];
+
+describe('Lua scripts on a real redis-server', () => {
+  let redis: TestRedis;
+  let run: RunScript;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    run = defineScripts(redis.client, [...SUBSCRIBER_SCRIPTS, ...ALERT_SCRIPTS]);
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  beforeEach(async () => {
+    await redis.client.flushall();
+  });
+
+  test.each(rows.map((r) => [r.script, r.does, r] as const))('%s: %s', async (_script, _does, row) => {
+    for (const [cmd, ...args] of row.setup ?? []) await redis.client.call(cmd, ...args.map(String));
+    expect(await run(row.script, row.keys, row.args)).toEqual(row.reply);
+    for (const [[cmd, ...args], answer] of row.then ?? []) expect([cmd, ...args, await redis.client.call(cmd, ...args.map(String))]).toEqual([cmd, ...args, answer]);
+  });
+
+  test('every script has a row, and every row a script', () => {
+    const scripts = [...SUBSCRIBER_SCRIPTS, ...ALERT_SCRIPTS].map((s) => s.name).sort();
+    expect([...new Set(rows.map((r) => r.script))].sort()).toEqual(scripts);
+  });
+
+  test('each script file opens with its KEYS/ARGV header, and includes resolve to files', () => {
+    for (const dir of ['src/subscribers/commands', 'src/alerts/commands']) {
+      for (const script of loadCommands(path.join(__dirname, '..', dir))) {
+        const source = fs.readFileSync(path.join(__dirname, '..', dir, `${script.name}-${script.keys}.lua`), 'utf8');
+        expect([script.name, /^--\[\[[\s\S]*KEYS\[1\][\s\S]*Returns[\s\S]*?\]\]/.test(source)]).toEqual([script.name, true]);
+        expect([script.name, script.lua]).not.toEqual([script.name, expect.stringContaining('@include')]);
+      }
+    }
+  });
+
+  test("the Lua layout's sizes are the ones keys.ts uses", () => {
+    const layout = fs.readFileSync(path.join(__dirname, '../src/subscribers/commands/includes/layout.lua'), 'utf8');
+    expect(layout).toContain(`local RPB, VMAX, EB = ${RECORDS_PER_BUCKET}, ${LISTPACK_VALUE_MAX}, ${EMAIL_BUCKETS}`);
+  });
+});
