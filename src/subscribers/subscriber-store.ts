@@ -5,7 +5,7 @@ import { ADDRESS_LIMIT, RECORDS_PER_BUCKET, SUBSCRIBER_SHARDS, type Keys } from 
 import { defineScripts, type RunScript } from '../redis-scripts';
 import { ActiveSubscribers } from './active-subscribers';
 import { BulkImport, type ImportOutcome, type ImportRow } from './bulk-import';
-import { joinTopics, pendingChangeFromReply, RECORD_FIELDS, subscriberFromReply, type PendingChange, type Subscriber, type SubscriberStatus } from './subscriber-record';
+import { decodeRecord, joinTopics, pendingChangeFromReply, type PendingChange, type Subscriber, type SubscriberStatus } from './subscriber-record';
 import { SUBSCRIBER_SCRIPTS } from './subscriber-scripts';
 import { Suppression } from './suppression';
 
@@ -25,8 +25,8 @@ export type SignupOutcome =
 export type ConfirmOutcome = 'confirmed' | 'changed' | 'already_confirmed' | 'stale' | 'not_found';
 
 /**
- * Subscribers in Redis (layout: src/keys.ts; record: commands/includes/record.lua). The records
- * and their life cycle are here; the confirmed-subscriber bitmaps, suppression and bulk import are
+ * Subscribers in Redis (layout: src/keys.ts; record: commands/includes/record.lua, decoded by
+ * subscriber-record.ts). The records and their life cycle are here; the confirmed-subscriber bitmaps, suppression and bulk import are
  * parts of their own, which this facade puts behind one object.
  */
 export class SubscriberStore {
@@ -136,22 +136,41 @@ export class SubscriberStore {
     return id === null ? undefined : this.get(Number(id));
   }
 
-  /** Records for ids (of any shards), one script call per shard; a missing record comes back undefined. */
+  /** Records for ids (of any shards), one pipelined round trip per shard; a missing record comes back undefined. */
   async getMany(ids: number[]): Promise<(Subscriber | undefined)[]> {
     if (ids.length === 0) return [];
     const out: (Subscriber | undefined)[] = new Array(ids.length);
-    const byShard = new Map<number, number[]>();
+    // Per shard, per bucket: one HMGET of the bucket and one of its overflow bucket.
+    const byShard = new Map<number, Map<number, number[]>>();
     ids.forEach((id, i) => {
       const shard = this.keys.shardOfId(id);
-      let positions = byShard.get(shard);
-      if (!positions) byShard.set(shard, (positions = []));
-      positions.push(i);
+      const bucket = Math.floor(this.keys.seqOf(id) / RECORDS_PER_BUCKET);
+      let buckets = byShard.get(shard);
+      if (!buckets) byShard.set(shard, (buckets = new Map()));
+      let list = buckets.get(bucket);
+      if (!list) buckets.set(bucket, (list = []));
+      list.push(i);
     });
-    // One call per shard: on Redis Cluster a script stays within one slot.
+    // One pipeline per shard: on Redis Cluster a pipeline must stay within one slot's node.
     await Promise.all(
-      [...byShard].map(async ([shard, positions]) => {
-        const reply = (await this.run('read-records', [this.keys.subscriberShard(shard)], positions.map((i) => this.keys.seqOf(ids[i]!)))) as (string | null)[];
-        positions.forEach((pos, j) => (out[pos] = subscriberFromReply(ids[pos]!, reply, j * RECORD_FIELDS)));
+      [...byShard].map(async ([shard, buckets]) => {
+        const pipeline = this.redis.pipeline();
+        const order: number[][] = [];
+        for (const [bucket, positions] of buckets) {
+          const fields = positions.map((i) => String(this.keys.seqOf(ids[i]!)));
+          pipeline.hmget(this.keys.records(shard, bucket), ...fields).hmget(this.keys.records(shard, bucket, true), ...fields);
+          order.push(positions);
+        }
+        const results = (await pipeline.exec()) ?? [];
+        order.forEach((positions, k) => {
+          const [e1, main] = results[2 * k]!;
+          const [e2, overflow] = results[2 * k + 1]!;
+          if (e1 || e2) throw e1 ?? e2;
+          positions.forEach((pos, j) => {
+            const packed = (main as (string | null)[])[j] ?? (overflow as (string | null)[])[j];
+            out[pos] = packed ? decodeRecord(ids[pos]!, packed) : undefined;
+          });
+        });
       }),
     );
     return out;
@@ -162,11 +181,15 @@ export class SubscriberStore {
     const maxSeq = Number((await this.redis.get(this.keys.idCounter(shard))) ?? 0);
     const bucketsPerPage = Math.max(1, Math.ceil(pageSize / RECORDS_PER_BUCKET));
     for (let b = 0; b <= Math.floor(maxSeq / RECORDS_PER_BUCKET); b += bucketsPerPage) {
-      const reply = (await this.run('scan-records', [this.keys.subscriberShard(shard)], [b, bucketsPerPage])) as string[];
+      const pipeline = this.redis.pipeline();
+      for (let i = b; i < b + bucketsPerPage; i++) pipeline.hgetall(this.keys.records(shard, i)).hgetall(this.keys.records(shard, i, true));
       const page: Subscriber[] = [];
-      for (let i = 0; i < reply.length; i += RECORD_FIELDS + 1) {
-        const s = subscriberFromReply(Number(reply[i]) * SUBSCRIBER_SHARDS + shard, reply, i + 1);
-        if (s) page.push(s);
+      for (const [err, value] of (await pipeline.exec()) ?? []) {
+        if (err) throw err;
+        for (const [seq, packed] of Object.entries(value as Record<string, string>)) {
+          const s = decodeRecord(Number(seq) * SUBSCRIBER_SHARDS + shard, packed);
+          if (s) page.push(s);
+        }
       }
       page.sort((x, y) => x.id - y.id);
       if (page.length > 0) yield page;

@@ -1,6 +1,6 @@
 --[[
-  The subscriber record: its one definition. TypeScript never parses it; it reads records through
-  read-records and scan-records, which return them field by field (see `fields` below).
+  The subscriber record, as every script writes it; subscriber-record.ts reads it (decodeRecord),
+  and test/redis-scripts.test.ts holds the two to the same bytes.
 
   A record is the string `<status code><locale>|<created>|<confirmed>|<nonce>|<topics>|<email>`:
   times in base-36 seconds (confirmed '' until confirmed), topics comma-joined. It sits at field
@@ -53,16 +53,4 @@ local function rload(P, seq)
 end
 local function pack(r)
   return r.st .. r.l .. '|' .. r.c .. '|' .. r.cf .. '|' .. r.n .. '|' .. r.t .. '|' .. r.e
-end
--- Whether a stored value was a record at all (the application skips one that is not).
-local function valid(r)
-  return r and r.st ~= nil
-end
--- A record as the read scripts return it: status name, locale, created and confirmed (epoch ms;
--- confirmed 0 when not), nonce, topics (comma-joined), email.
-local function fields(r)
-  local ms = function(t36) return string.format('%.0f', (tonumber(t36, 36) or 0) * 1000) end
-  local confirmed = '0'
-  if r.cf ~= '' then confirmed = ms(r.cf) end
-  return { NAME[r.st] or 'pending', r.l, ms(r.c), confirmed, r.n, r.t, r.e }
 end
