@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import type { Keys } from './keys';
 
 /** One Lua script as Redis runs it: its includes spliced in. */
 export interface Script {
@@ -54,4 +55,17 @@ export function defineScripts(redis: Redis, scripts: Script[]): RunScript {
     if (keys.length !== spec.keys) throw new Error(`script ${name} takes ${spec.keys} keys, got ${keys.length}`);
     return (target[`kilat:${name}`] as Runner).call(redis, ...keys, ...args);
   };
+}
+
+/** What each store part starts from: its connection, the key layout and its feature's scripts. */
+export abstract class ScriptedStore {
+  protected readonly redis: Redis;
+  protected readonly keys: Keys;
+  protected readonly run: RunScript;
+
+  protected constructor(deps: { redis: Redis; keys: Keys }, scripts: Script[]) {
+    this.redis = deps.redis;
+    this.keys = deps.keys;
+    this.run = defineScripts(deps.redis, scripts);
+  }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Article } from '../article';
 import type { Keys } from '../keys';
-import { defineScripts, type RunScript } from '../redis-scripts';
+import { ScriptedStore } from '../redis-scripts';
 import { ALERT_SCRIPTS } from './alert-scripts';
 import { batchKey, type BatchRef } from './delivery-ledger';
 
@@ -66,15 +66,9 @@ const RECENT_ALERTS = 200;
  * index and the recent-alerts list. Whether the alert is complete is decided in one place,
  * commands/includes/complete-if-done.lua, by the three scripts that can complete it.
  */
-export class AlertRecords {
-  protected readonly redis: Redis;
-  protected readonly keys: Keys;
-  protected readonly run: RunScript;
-
+export class AlertRecords extends ScriptedStore {
   constructor(deps: { redis: Redis; keys: Keys }) {
-    this.redis = deps.redis;
-    this.keys = deps.keys;
-    this.run = defineScripts(deps.redis, ALERT_SCRIPTS);
+    super(deps, ALERT_SCRIPTS);
   }
 
   /** The identity that makes a second publish of the same article a duplicate. */

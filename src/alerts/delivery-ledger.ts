@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys';
-import { defineScripts, type RunScript } from '../redis-scripts';
+import { ScriptedStore } from '../redis-scripts';
 import { ALERT_SCRIPTS } from './alert-scripts';
 
 export type Outcome = 'sent' | 'failed' | 'skipped';
@@ -35,15 +35,9 @@ export const batchKey = (b: BatchRef) => `${b.shard}:${b.after}:${b.upTo}`;
  * bounce circuit breaker, the run of relay refusals and the deferrals, each of which may pause
  * the alert (see their scripts in commands/).
  */
-export class DeliveryLedger {
-  private readonly redis: Redis;
-  private readonly keys: Keys;
-  private readonly run: RunScript;
-
+export class DeliveryLedger extends ScriptedStore {
   constructor(deps: { redis: Redis; keys: Keys }) {
-    this.redis = deps.redis;
-    this.keys = deps.keys;
-    this.run = defineScripts(deps.redis, ALERT_SCRIPTS);
+    super(deps, ALERT_SCRIPTS);
   }
 
   /**

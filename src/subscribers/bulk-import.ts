@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Locale } from '../config';
 import { SUBSCRIBER_SHARDS, type Keys } from '../keys';
-import { defineScripts, type RunScript } from '../redis-scripts';
+import { ScriptedStore } from '../redis-scripts';
 import { joinTopics } from './subscriber-record';
 import { SUBSCRIBER_SCRIPTS } from './subscriber-scripts';
 
@@ -14,13 +14,9 @@ export interface ImportRow {
 }
 
 /** Many addresses at once (a CSV import, another system's list, the benchmark's seed): one script call per shard. */
-export class BulkImport {
-  private readonly keys: Keys;
-  private readonly run: RunScript;
-
+export class BulkImport extends ScriptedStore {
   constructor(deps: { redis: Redis; keys: Keys }) {
-    this.keys = deps.keys;
-    this.run = defineScripts(deps.redis, SUBSCRIBER_SCRIPTS);
+    super(deps, SUBSCRIBER_SCRIPTS);
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Locale } from '../config';
 import { ADDRESS_LIMIT, RECORDS_PER_BUCKET, SUBSCRIBER_SHARDS, type Keys } from '../keys';
-import { defineScripts, type RunScript } from '../redis-scripts';
+import { ScriptedStore } from '../redis-scripts';
 import { ActiveSubscribers } from './active-subscribers';
 import { BulkImport, type ImportOutcome, type ImportRow } from './bulk-import';
 import { decodeRecord, joinTopics, pendingChangeFromReply, type PendingChange, type Subscriber, type SubscriberStatus } from './subscriber-record';
@@ -29,18 +29,13 @@ export type ConfirmOutcome = 'confirmed' | 'changed' | 'already_confirmed' | 'st
  * subscriber-record.ts). The records and their life cycle are here; the confirmed-subscriber bitmaps, suppression and bulk import are
  * parts of their own, which this facade puts behind one object.
  */
-export class SubscriberStore {
-  private readonly redis: Redis;
-  private readonly keys: Keys;
-  private readonly run: RunScript;
+export class SubscriberStore extends ScriptedStore {
   private readonly active: ActiveSubscribers;
   private readonly suppression: Suppression;
   private readonly bulk: BulkImport;
 
   constructor(deps: { redis: Redis; keys: Keys }) {
-    this.redis = deps.redis;
-    this.keys = deps.keys;
-    this.run = defineScripts(deps.redis, SUBSCRIBER_SCRIPTS);
+    super(deps, SUBSCRIBER_SCRIPTS);
     this.active = new ActiveSubscribers(deps);
     this.suppression = new Suppression(deps);
     this.bulk = new BulkImport(deps);

@@ -1,21 +1,15 @@
 import type { Redis } from 'ioredis';
 import { SUBSCRIBER_SHARDS, type Keys } from '../keys';
-import { defineScripts, type RunScript } from '../redis-scripts';
+import { ScriptedStore } from '../redis-scripts';
 import { SUBSCRIBER_SCRIPTS } from './subscriber-scripts';
 
 /**
  * Who must not be mailed: the suppression set of each shard (keyed address hashes -> `reason:ms`,
  * kept after a subscriber's data is deleted) and the runs of temporary failures that end in one.
  */
-export class Suppression {
-  private readonly redis: Redis;
-  private readonly keys: Keys;
-  private readonly run: RunScript;
-
+export class Suppression extends ScriptedStore {
   constructor(deps: { redis: Redis; keys: Keys }) {
-    this.redis = deps.redis;
-    this.keys = deps.keys;
-    this.run = defineScripts(deps.redis, SUBSCRIBER_SCRIPTS);
+    super(deps, SUBSCRIBER_SCRIPTS);
   }
 
   /** One more temporary failure in a row for each id (all of one shard); returns the ids now suppressed. */
