@@ -173,8 +173,8 @@ export function createRenderer(opts: RendererOptions): Renderer {
         unsubscribe: s.email.unsubscribe,
         preferences: s.email.preferences,
         reason: topicNames
-          ? format(s.email.reasonTopics!, { siteName: opts.siteName, topics: topicNames })
-          : format(s.email.reasonAll!, { siteName: opts.siteName }),
+          ? format(s.email.reasonTopics, { siteName: opts.siteName, topics: topicNames })
+          : format(s.email.reasonAll, { siteName: opts.siteName }),
       };
       return renderEmail(alert, article.title, view);
     },
@@ -185,11 +185,11 @@ export function createRenderer(opts: RendererOptions): Renderer {
       const view = {
         lang: locale,
         siteName: opts.siteName,
-        subject: format(s.email.confirmSubject!, vars),
+        subject: format(s.email.confirmSubject, vars),
         heading: s.email.confirmHeading,
-        intro: format(s.email.confirmIntro!, vars),
+        intro: format(s.email.confirmIntro, vars),
         button: s.email.confirmButton,
-        expiry: format(s.email.confirmExpiry!, vars),
+        expiry: format(s.email.confirmExpiry, vars),
         ignore: s.email.confirmIgnore,
       };
       return renderEmail(confirm, view.subject, view);
