@@ -419,7 +419,7 @@ async function sampleMessage(core: Core, input: ArticleInput): Promise<string> {
   const article = toArticle(input, config.defaultLocale);
   const template = await mailer.prepareAlert(article, article.locale);
   const id = 1_234_567;
-  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: { UNSUBSCRIBE_URL: links.unsubscribe(id), PREFERENCES_URL: links.preferences(id) } });
+  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: links.listSlots(id) });
 }
 
 async function waitFor(cond: () => boolean, timeoutMs: number, what: string, app: ChildProcess, tmp: string): Promise<void> {

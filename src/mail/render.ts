@@ -6,10 +6,8 @@ import mjml2html from 'mjml';
 import type { Locale } from '../config';
 import type { Article } from '../article';
 import { format, type Catalog } from '../i18n';
+import { SLOT_NAMES, type SlotName } from './slots';
 
-/** The per-recipient values a template may place (`{{slot "UNSUBSCRIBE_URL"}}`), filled per copy. */
-export const SLOT_NAMES = ['UNSUBSCRIBE_URL', 'PREFERENCES_URL', 'CONFIRM_URL'] as const;
-export type SlotName = (typeof SLOT_NAMES)[number];
 
 /** Rendered text cut at the places the template put a per-recipient value. */
 export type Piece = string | { slot: SlotName };
