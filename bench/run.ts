@@ -4,18 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
+import pino from 'pino';
 import { parseConfig, type Config } from '../src/config';
 import { freePort } from '../src/dev/embedded-redis';
-import { loadCatalog } from '../src/i18n';
-import { createKeys } from '../src/keys';
 import { createMailer } from '../src/mail/mailer';
-import { createRenderer } from '../src/mail/render';
-import { projectRoot, templatesDir } from '../src/paths';
-import { createRedis } from '../src/redis';
-import { createLinks } from '../src/subscribers/links';
-import { SubscriberStore } from '../src/subscribers/subscriber-store';
-import { TokenSigner } from '../src/subscribers/tokens';
-import { MessageTags } from '../src/subscribers/message-tags';
+import { projectRoot } from '../src/paths';
+import { createCore, type Core } from '../src/core';
+import { createRendererFromConfig } from '../src/mail/create-renderer';
 import { toArticle, type ArticleInput } from '../src/article';
 import { deliverySvg, type CurvePoint } from './chart';
 import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startSmtpSink, type SinkSample } from './processes';
@@ -178,8 +173,9 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   // 1. Seed through the project's store, pipelined.
   const memBefore = await usedMemory(redis.client);
   const seedStart = performance.now();
-  const storeRedis = createRedis(redis.url, 'worker');
-  const store = new SubscriberStore({ redis: storeRedis, keys: createKeys(config.keyPrefix) });
+  // The same composition root as the service, for its store and links (its logger stays quiet).
+  const core = createCore({ config, logger: pino({ level: 'silent' }), role: 'worker' });
+  const store = core.subscribers;
   const CHUNK = 5_000;
   let seeded = 0;
   let nextLog = 0;
@@ -197,7 +193,6 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     }
   }
   const seedSeconds = (performance.now() - seedStart) / 1000;
-  storeRedis.disconnect();
   if (seeded !== opts.subscribers) throw new Error(`seeded ${seeded} of ${opts.subscribers}`);
   const memAfter = await usedMemory(redis.client);
   const redisBytesPerSubscriber = (memAfter - memBefore) / opts.subscribers;
@@ -210,7 +205,8 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     ...(JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', 'seed-article.json'), 'utf8')) as ArticleInput),
     publishedAt: new Date().toISOString(),
   };
-  const sample = await sampleMessage(config, seed);
+  const sample = await sampleMessage(core, seed);
+  await core.close();
   const messageFile = path.join(tmp, 'message.txt');
   fs.writeFileSync(messageFile, sample.replace(/\r\n/g, '\n'));
 
@@ -413,25 +409,17 @@ async function usedMemory(client: import('ioredis').Redis): Promise<number> {
   return Number(/^used_memory:(\d+)/m.exec(info)![1]);
 }
 
-async function sampleMessage(config: Config, input: ArticleInput): Promise<string> {
-  const renderer = createRenderer({
-    catalog: loadCatalog(),
-    templatesDir,
-    siteName: config.siteName,
-    excerptParagraphs: config.excerptParagraphs,
-    timeZone: config.timeZone,
-    confirmTokenTtlHours: config.confirmTokenTtlSeconds / 3600,
-  });
+async function sampleMessage(core: Core, input: ArticleInput): Promise<string> {
+  const { config, links } = core;
   const mailer = createMailer({
-    renderer,
+    renderer: createRendererFromConfig(config, core.catalog),
     transport: { kind: 'outbox', send: async () => undefined, close: async () => undefined },
     mailFrom: config.mailFrom,
   });
   const article = toArticle(input, config.defaultLocale);
   const template = await mailer.prepareAlert(article, article.locale);
-  const links = createLinks({ publicUrl: config.publicUrl, signer: new TokenSigner([config.secretKey]), tags: new MessageTags([config.secretKey]), confirmTokenTtlSeconds: config.confirmTokenTtlSeconds });
   const id = 1_234_567;
-  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: { UNSUBSCRIBE_URL: links.unsubscribe(id), PREFERENCES_URL: links.preferences(id) } });
+  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: links.listSlots(id) });
 }
 
 async function waitFor(cond: () => boolean, timeoutMs: number, what: string, app: ChildProcess, tmp: string): Promise<void> {

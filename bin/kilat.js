@@ -8,4 +8,4 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('kilat: the CLI is not built yet; run `npm run build` in ' + path.join(__dirname, '..') + '\n');
   process.exit(1);
 }
-require(entry);
+require(entry).runCliProcess(process.argv.slice(2));

@@ -1,21 +1,38 @@
 import type { Config } from './config';
+import { loadCatalog, type Catalog } from './i18n';
 import { createKeys, type Keys } from './keys';
 import type { Logger } from './logger';
 import { createQueues, type Queues } from './queues';
 import { createRedis, type Redis, type RedisRole } from './redis';
+import type { ArticleInput } from './article';
 import { AlertStore } from './alerts/alert-store';
+import { publishArticle, type PublishResult } from './alerts/publish';
+import { createTransportFromConfig } from './mail/create-transport';
+import { createRendererFromConfig } from './mail/create-renderer';
+import { createMailer, senderOptions, type Mailer } from './mail/mailer';
+import type { MailTransport } from './mail/transport';
+import { createWebhookEmitter, noWebhooks, type WebhookEmitter } from './ops/webhooks';
 import { AddressHasher } from './subscribers/address-hasher';
+import { DataRights } from './subscribers/data-rights';
+import { DigestPreferences } from './subscribers/digest-preferences';
 import { createLinks, type Links } from './subscribers/links';
 import { SubscriberStore } from './subscribers/subscriber-store';
 import { MessageTags } from './subscribers/message-tags';
 import { TokenSigner } from './subscribers/tokens';
 
-/** What both processes (API and worker) share: Redis, the stores, tokens and the queues. */
+/**
+ * The composition root: the one place that builds the domain objects from the configuration. The
+ * API (src/server.ts), the workers (workers/index.ts), the CLI (src/cli/) and the bench all start
+ * from it, so a rule such as "no WEBHOOK_URL means no webhooks" is decided here once.
+ */
 export interface Core {
   config: Config;
+  /** The Redis the process uses (REDIS_URL, or the embedded one the dev bootstrap started). */
+  redisUrl: string;
   logger: Logger;
   redis: Redis;
   keys: Keys;
+  catalog: Catalog;
   subscribers: SubscriberStore;
   alerts: AlertStore;
   signer: TokenSigner;
@@ -25,37 +42,69 @@ export interface Core {
   /** Verifies the signed tags of sent copies (Message-ID, VERP) that bounce reports quote. */
   tags: MessageTags;
   queues: Queues;
+  /** Stores the alert and starts its fan-out (API, /admin, CLI and feed watcher alike). */
+  publish(input: ArticleInput): Promise<PublishResult>;
+  /** Event webhooks; without WEBHOOK_URL an emitter that sends nothing. */
+  webhooks: WebhookEmitter;
+  dataRights: DataRights;
+  digestPrefs: DigestPreferences;
   close(): Promise<void>;
 }
 
-export function createCore(config: Config, logger: Logger, role: RedisRole): Core {
+export interface CoreDeps {
+  config: Config;
+  logger: Logger;
+  role: RedisRole;
+}
+
+export function createCore({ config, logger, role }: CoreDeps): Core {
   if (!config.redisUrl) throw new Error('REDIS_URL is not set (the dev bootstrap should have set it)');
   const redis = createRedis(config.redisUrl, role);
+  // The one log line per connection problem: the queues share this client and stay quiet (src/queues.ts).
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const keys = createKeys(config.keyPrefix);
   // The current key signs; previous keys (SECRET_KEY_PREVIOUS) still verify links in emails already sent.
-  const signer = new TokenSigner([config.secretKey, ...config.previousSecretKeys]);
-  const tags = new MessageTags([config.secretKey, ...config.previousSecretKeys]);
+  const secrets = [config.secretKey, ...config.previousSecretKeys];
+  const signer = new TokenSigner(secrets);
+  const tags = new MessageTags(secrets);
+  const hasher = new AddressHasher(secrets);
   const queues = createQueues(redis, keys.queuePrefix, { sendRetryBaseMs: config.sendRetryBaseMs });
-  for (const q of [queues.fanout, queues.send, queues.confirmations]) {
-    q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue connection error'));
-  }
+  const subscribers = new SubscriberStore({ redis, keys });
+  const alerts = new AlertStore({ redis, keys });
   return {
     config,
+    redisUrl: config.redisUrl,
     logger,
     redis,
     keys,
-    subscribers: new SubscriberStore({ redis, keys }),
-    alerts: new AlertStore({ redis, keys }),
+    catalog: loadCatalog(),
+    subscribers,
+    alerts,
     signer,
-    hasher: new AddressHasher([config.secretKey, ...config.previousSecretKeys]),
+    hasher,
     links: createLinks({ publicUrl: config.publicUrl, signer, tags, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds }),
     tags,
     queues,
+    publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale }, input),
+    webhooks: config.webhookUrl ? createWebhookEmitter({ queue: queues.webhooks, logger, retryBaseMs: config.webhookRetryBaseMs }) : noWebhooks,
+    dataRights: new DataRights({ subscribers, hasher }),
+    digestPrefs: new DigestPreferences({ redis, keys }),
     async close() {
       // Closing a queue waits for Redis; with Redis gone that would hang shutdown.
       await Promise.race([queues.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       redis.disconnect();
     },
   };
+}
+
+export interface Mailing {
+  transport: MailTransport;
+  mailer: Mailer;
+}
+
+/** The transport (SMTP relay or dev outbox) and the mailer, for the processes that send (API, workers). */
+export function createMailing(core: Pick<Core, 'config' | 'catalog'>): Mailing {
+  const transport = createTransportFromConfig(core.config);
+  const mailer = createMailer({ renderer: createRendererFromConfig(core.config, core.catalog), transport, ...senderOptions(core.config) });
+  return { transport, mailer };
 }

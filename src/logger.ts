@@ -2,14 +2,15 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-/** One JSON log shape for every process; `base` names the process role. */
-export function createLogger(level: string, role: string): Logger {
-  return pino({
+/** One JSON log shape for every process; `base` names the process role. The CLI logs to stderr. */
+export function createLogger(level: string, role: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { role, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['email', '*.email', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** "budi.santoso@example.co.id" -> "b***o@e***.co.id": enough to tell addresses apart in logs, not to read them. */

@@ -1,7 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BatchRef } from './alerts/alert-store';
-import type { WebhookJob } from './ops/webhooks';
 
 /** Job payloads carry ids only: never rendered HTML, never an address. */
 export interface FanoutJob {
@@ -13,6 +12,16 @@ export interface BatchJob {
 }
 export interface ConfirmationJob {
   subscriberId: number;
+}
+export type WebhookEvent = 'alert.completed' | 'alert.paused' | 'subscriber.confirmed' | 'subscriber.unsubscribed';
+/** The body is built when it is delivered, from the ids. */
+export interface WebhookJob {
+  event: WebhookEvent;
+  alertId?: string;
+  subscriberId?: number;
+  /** When the event happened (ms), fixed at enqueue time so retries send the same. */
+  at: number;
+  deliveryId: string;
 }
 /** A scheduled tick (feed poll, daily digest): no payload. */
 export type TickJob = Record<string, never>;

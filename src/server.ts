@@ -2,26 +2,18 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import { createCore, type Core } from './core';
+import { createCore, createMailing, type Core } from './core';
 import { waitForRedis } from './redis';
-import { loadCatalog } from './i18n';
 import type { Logger } from './logger';
-import { publishArticle } from './alerts/publish';
-import type { ArticleInput } from './article';
 import { createApp } from './http/app';
 import { adminRoutes } from './http/routes/admin';
 import { createSignupLimits } from './http/rate-limits';
-import { createTransportFromConfig, outboxDir } from './mail/create-transport';
-import { createRendererFromConfig } from './mail/create-renderer';
-import { createMailer, senderOptions } from './mail/mailer';
+import { outboxDir } from './mail/create-transport';
 import { createPreviewer } from './newsroom/preview';
 import { createMetricsRegistry } from './ops/metrics';
 import { METRIC_FIELDS } from './ops/metrics-recorder';
-import { createWebhookEmitter } from './ops/webhooks';
 import { BounceHandler } from './subscribers/bounce-handler';
-import { DataRights } from './subscribers/data-rights';
 import { SubscriptionService } from './subscribers/subscription-service';
-import { DigestPreferences } from './subscribers/digest-preferences';
 
 export interface ApiServer {
   core: Core;
@@ -35,17 +27,14 @@ export interface ApiServer {
 
 /** Wires the API process: one place that builds every dependency and hands them to the app. */
 export async function startApi(config: Config, logger: Logger): Promise<ApiServer> {
-  const core = createCore(config, logger, 'api');
+  const core = createCore({ config, logger, role: 'api' });
   // Answer from the first request on; if Redis is not there yet, start anyway and answer 503 until it is.
   await waitForRedis(core.redis, 10_000).catch(() => logger.warn('redis not reachable yet; answering 503 until it is'));
-  const catalog = loadCatalog();
+  const { catalog, publish } = core;
   // The API renders previews and sends single test copies itself; alerts go through the workers.
-  const transport = createTransportFromConfig(config);
-  const mailer = createMailer({ renderer: createRendererFromConfig(config, catalog), transport, ...senderOptions(config) });
+  const { transport, mailer } = createMailing(core);
   const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
-  const dataRights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher });
   const previewer = createPreviewer({ mailer, publicUrl: config.publicUrl });
-  const publish = (input: ArticleInput) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input);
   const app = createApp({
     config,
     logger,
@@ -56,8 +45,8 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       subscribers: core.subscribers,
       signer: core.signer,
       queues: core.queues,
-      events: config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger, config.webhookRetryBaseMs) : undefined,
-      dataRights,
+      events: core.webhooks,
+      dataRights: core.dataRights,
     }),
     bounces: new BounceHandler({
       subscribers: core.subscribers,
@@ -78,7 +67,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
     }),
     previewer,
     metrics,
-    digestPrefs: new DigestPreferences({ redis: core.redis, keys: core.keys }),
+    digestPrefs: core.digestPrefs,
     extraRoutes: [
       adminRoutes({
         config,

@@ -1,6 +1,111 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Config } from '../src/config';
+import { createCore, createMailing } from '../src/core';
 import { bootstrap } from '../src/dev/bootstrap';
+import type { Logger } from '../src/logger';
+import { createBatchSender } from '../src/alerts/send-batch';
+import { createSendRate } from '../src/alerts/send-rate';
+import { createCompletionHandler } from '../src/alerts/alert-completion';
+import { MetricsRecorder } from '../src/ops/metrics-recorder';
+import { batchJobId } from '../src/queues';
+import { createRedis } from '../src/redis';
 import { onShutdown } from '../src/shutdown';
-import { startWorkers } from './start-workers';
+import { batchProcessor } from './processors/batch';
+import { confirmationProcessor } from './processors/confirmation';
+import { digestProcessor } from './processors/digest';
+import { fanoutProcessor } from './processors/fan-out';
+import { feedPollProcessor } from './processors/feed-poll';
+import type { QueueProcessor } from './processors/processor';
+import { webhookProcessor } from './processors/webhook';
+import { afterStart } from './start-up';
+
+/**
+ * Crash recovery. A job whose worker died (SIGKILL, OOM, lost machine) keeps its lock until
+ * lockDuration passes; the stalled check, every stalledInterval, then puts it back in the queue.
+ * BullMQ's defaults (30 s each) would leave breaking news up to a minute behind a crash; with these a
+ * dead worker's batches are running again within about lockDuration + 2 x stalledInterval (~10 s).
+ * The lock is renewed every lockDuration / 2, so only an event loop blocked for 6 s would be
+ * mistaken for a crash, and even then the per-recipient ledger keeps the rerun from resending.
+ * maxStalledCount allows several crashes in a row before a batch is given up.
+ */
+const RECOVERY = { lockDuration: 6000, stalledInterval: 2000, maxStalledCount: 5 } as const;
+
+export interface RunningWorkers {
+  close(): Promise<void>;
+}
+
+/** Wires one worker process: the shared objects, then one BullMQ worker per processor in workers/processors/. */
+export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
+  const core = createCore({ config, logger, role: 'worker' });
+  const { transport, mailer } = createMailing(core);
+  const recorder = new MetricsRecorder({ redis: core.redis, keys: core.keys });
+  const onCompleted = createCompletionHandler({ redis: core.redis, keys: core.keys, alerts: core.alerts, recorder, webhooks: core.webhooks, logger });
+  const sender = createBatchSender({
+    alerts: core.alerts,
+    subscribers: core.subscribers,
+    mailer,
+    links: core.links,
+    sendConcurrency: config.sendConcurrency,
+    sendRate: config.sendRatePerSec > 0 ? createSendRate({ redis: core.redis, key: core.keys.sendRate(), perSecond: config.sendRatePerSec }) : undefined,
+    logger,
+    observer: recorder,
+    digestAmong: (shard, ids) => core.digestPrefs.digestAmong(shard, ids),
+    softBounceLimit: config.softBounceLimit,
+    alertMaxAgeSeconds: config.alertMaxAgeSeconds,
+    async onSelfPause(alertId, cause) {
+      await recorder.selfPaused(cause);
+      await core.webhooks.emit('alert.paused', { alertId });
+    },
+    // Reopened batches run as new jobs (the finished ones keep their ids); each trip has its own.
+    async requeue(alertId, trip, batches) {
+      await core.queues.send.addBulk(batches.map((batch) => ({ name: 'batch', data: { alertId, batch }, opts: { jobId: `${batchJobId(alertId, batch)}-t${trip}` } })));
+    },
+  });
+
+  const table: (QueueProcessor | undefined)[] = [
+    fanoutProcessor({ core, sender, onCompleted }),
+    batchProcessor({ sender, concurrency: config.workerConcurrency, onCompleted }),
+    confirmationProcessor({ core, mailer }),
+    webhookProcessor(core),
+    await digestProcessor({ core, mailer }),
+    await feedPollProcessor(core),
+  ];
+  const processors = table.filter((p) => p !== undefined);
+
+  // Workers block on their own connection; BullMQ requires maxRetriesPerRequest: null there.
+  const connection = createRedis(core.redisUrl, 'worker');
+  connection.on('error', () => undefined);
+  const workers = processors.map((p) => startWorker(p, { connection, prefix: core.keys.queuePrefix, logger }));
+
+  await afterStart({ core, sender, transport });
+  logger.info({ transport: transport.kind, concurrency: config.workerConcurrency }, 'worker started');
+  return {
+    async close() {
+      const started = Date.now();
+      await Promise.all(workers.map((w) => w.close()));
+      logger.info({ ms: Date.now() - started }, 'in-flight jobs finished; closing connections');
+      await recorder.close();
+      await transport.close();
+      connection.disconnect();
+      await core.close();
+    },
+  };
+}
+
+function startWorker(p: QueueProcessor, opts: { connection: ReturnType<typeof createRedis>; prefix: string; logger: Logger }): Worker {
+  const { connection, prefix, logger } = opts;
+  const w = new Worker(p.queue, (job, token) => p.process(job, token), { connection, prefix, concurrency: p.concurrency, ...(p.recover ? RECOVERY : {}) });
+  w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
+  // Retries are expected; only the attempt that gives up is worth an error line.
+  w.on('failed', (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+    const fields = { queue: w.name, jobId: job.id, alertId: (job.data as { alertId?: string }).alertId, attempt: job.attemptsMade, err: err.message };
+    if (final) logger.error(fields, 'job failed for good');
+    else if (!p.quietRetry?.(err)) logger.debug(fields, 'job failed; will retry');
+  });
+  return w;
+}
 
 /** `npm run worker`: one worker process. */
 async function main(): Promise<void> {
@@ -12,7 +117,10 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run as a process (npm run worker, or forked by npm start); imported, it only exports startWorkers.
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -19,22 +19,34 @@ export interface FanoutDeps {
  * cursor, one page per batch, so memory stays flat however many subscribers there are; a batch is an
  * id range, so a retried fan-out produces the same jobs (same job ids) and nothing twice.
  */
-export async function runFanout(deps: FanoutDeps, alertId: string): Promise<{ batches: number; planned: number }> {
+export interface FanoutResult {
+  batches: number;
+  planned: number;
+  /**
+   * The alert's state when the fan-out ended: 'completed' when it had nobody to send to (or was
+   * digest-only), so the caller runs completion without reading the alert again; undefined when
+   * there is no such alert.
+   */
+  state: string | undefined;
+}
+
+export async function runFanout(deps: FanoutDeps, alertId: string): Promise<FanoutResult> {
   const log = deps.logger.child({ alertId });
   const alert = await deps.alerts.get(alertId);
   if (!alert) {
     log.warn('fan-out for a missing alert; nothing to do');
-    return { batches: 0, planned: 0 };
+    return { batches: 0, planned: 0, state: undefined };
   }
   if (!(await deps.alerts.markSending(alertId))) {
-    log.info({ state: alert.state }, 'alert is no longer queued or sending; fan-out skipped');
-    return { batches: 0, planned: 0 };
+    const state = await deps.alerts.state(alertId);
+    log.info({ state }, 'alert is no longer queued or sending; fan-out skipped');
+    return { batches: 0, planned: 0, state };
   }
   if (alert.article.breaking === false) {
     // Not a breaking story: no alert email; the daily digest picks it up.
     const state = await deps.alerts.fanoutDone(alertId, 0, 0);
     log.info({ state }, 'non-breaking article: digest only, no fan-out');
-    return { batches: 0, planned: 0 };
+    return { batches: 0, planned: 0, state };
   }
   deps.onStart?.(alert);
   const locale = alert.article.locale;
@@ -69,5 +81,5 @@ export async function runFanout(deps: FanoutDeps, alertId: string): Promise<{ ba
   }
   const state = await deps.alerts.fanoutDone(alertId, planned, batches);
   log.info({ batches, planned, state }, 'fan-out done');
-  return { batches, planned };
+  return { batches, planned, state };
 }

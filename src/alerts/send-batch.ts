@@ -2,7 +2,8 @@ import type { Logger } from '../logger';
 import { maskAddressesIn, maskEmail } from '../logger';
 import type { Mailer } from '../mail/mailer';
 import type { MessageTemplate } from '../mail/message-template';
-import { classifySendError, type SendFailure } from '../mail/transport';
+import { sendCopies } from '../mail/send-copies';
+import type { SendFailure } from '../mail/transport';
 import type { Links } from '../subscribers/links';
 import type { Subscriber, SubscriberStore } from '../subscribers/subscriber-store';
 import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
@@ -215,7 +216,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       for (const locale of LOCALES) {
         const article = toArticle({ title: 'warm-up', body: 'Kilat\n\nwarm-up', topics: [] }, locale);
         const template = await deps.mailer.prepareAlert(article, locale);
-        template.personalise({ to: 'warm-up@example.invalid', slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(0), PREFERENCES_URL: deps.links.preferences(0) } });
+        template.personalise({ to: 'warm-up@example.invalid', slots: deps.links.listSlots(0) });
       }
     },
     async send(alertId, batch, attempt) {
@@ -289,7 +290,6 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       const refused: { subscriber: Subscriber; failure: RelayFailure }[] = [];
       const unsendable: { subscriber: Subscriber; failure: SendFailure }[] = [];
       let relayRun = 0;
-      let renderFailure: unknown;
       let tripped: string | undefined;
 
       const hardBounce = async (r: Subscriber, failure: Extract<SendFailure, { kind: 'recipient' }>) => {
@@ -302,7 +302,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           deps.observer?.failed(alertId);
           await deps.subscribers.setStatus(r.id, 'bounced');
           deps.observer?.suppressed(alertId);
-          log.warn({ subscriberId: r.id, to: maskEmail(r.email), code: failure.code, error: failure.message }, 'hard bounce; address suppressed');
+          log.warn({ subscriberId: r.id, to: maskEmail(r.email), code: failure.code, err: failure.message }, 'hard bounce; address suppressed');
           // A trip that landed between the script and setStatus undid this bounce: its suppression goes too.
           if (await deps.alerts.wasUnbounced(alertId, r.id)) await deps.subscribers.unbounce(r.id);
         } else if (verdict.kind === 'tripped') {
@@ -316,63 +316,48 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         // 'held': the alert stopped sending meanwhile, the recipient is still owed; 'settled': nothing to do.
       };
 
-      let next = 0;
-      const worker = async () => {
-        while (next < recipients.length) {
+      const { buildFailure } = await sendCopies({
+        recipients,
+        concurrency: deps.sendConcurrency,
+        mailer: deps.mailer,
+        copyFor: (r) => ({ template: template!, slots: deps.links.listSlots(r.id), tag: deps.links.messageTag(r.id, `a${alertId}`) }),
+        stop: async () => {
           await checkState();
-          // Another sender may have taken the last recipient while this one awaited the check.
-          if (stoppedBy || renderFailure || relayRun >= RELAY_RUN_TO_STOP || next >= recipients.length) return;
-          const r = recipients[next++]!;
-          if (deps.sendRate) await deps.sendRate.take();
-          const tag = deps.links.messageTag(r.id, `a${alertId}`);
-          let raw: string;
-          try {
-            raw = template!.personalise({
-              to: r.email,
-              tag,
-              slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) },
-            });
-          } catch (err) {
-            renderFailure ??= err;
-            return;
-          }
-          const started = performance.now();
-          try {
-            await deps.mailer.send(r.email, raw, tag);
-          } catch (err) {
-            const failure = classifySendError(err);
-            if (failure.kind === 'relay') {
-              if (!aboutTransaction(err, failure)) {
-                relay.push({ subscriber: r, failure });
-                // A refused login or a size limit will not change for the next recipient.
-                relayRun = failure.permanent ? RELAY_RUN_TO_STOP : relayRun + 1;
-                continue;
-              }
-              refused.push({ subscriber: r, failure });
-              const verdict = await deps.alerts.relayRefusal(alertId, RELAY_RUN_TO_STOP, failure.reason);
-              if (verdict === 'paused') {
-                stoppedBy = 'paused';
-                log.error({ cause: 'relay', reason: failure.reason }, `alert paused: ${failure.reason}`);
-                await deps.onSelfPause?.(alertId, 'relay', failure.reason);
-              }
-              continue;
-            }
-            // The relay answered about this mailbox: the relay itself works.
-            relayRun = 0;
-            if (failure.kind === 'recipient') await hardBounce(r, failure);
-            else if (failure.kind === 'mailbox') temporary.push({ subscriber: r, failure });
-            else unsendable.push({ subscriber: r, failure });
-            continue;
-          }
+          return Boolean(stoppedBy) || relayRun >= RELAY_RUN_TO_STOP;
+        },
+        beforeSend: deps.sendRate ? () => deps.sendRate!.take() : undefined,
+        sent: (r, latencyMs) => {
           relayRun = 0;
           ledger.add(r.id);
-          deps.observer?.sent(alertId, performance.now() - started);
+          deps.observer?.sent(alertId, latencyMs);
           delivered.push(r.id);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, recipients.length) }, worker));
+        },
+        failed: async (r, failure, err) => {
+          if (failure.kind === 'relay') {
+            if (!aboutTransaction(err, failure)) {
+              relay.push({ subscriber: r, failure });
+              // A refused login or a size limit will not change for the next recipient.
+              relayRun = failure.permanent ? RELAY_RUN_TO_STOP : relayRun + 1;
+              return;
+            }
+            refused.push({ subscriber: r, failure });
+            const verdict = await deps.alerts.relayRefusal(alertId, RELAY_RUN_TO_STOP, failure.reason);
+            if (verdict === 'paused') {
+              stoppedBy = 'paused';
+              log.error({ cause: 'relay', reason: failure.reason }, `alert paused: ${failure.reason}`);
+              await deps.onSelfPause?.(alertId, 'relay', failure.reason);
+            }
+            return;
+          }
+          // The relay answered about this mailbox: the relay itself works.
+          relayRun = 0;
+          if (failure.kind === 'recipient') await hardBounce(r, failure);
+          else if (failure.kind === 'mailbox') temporary.push({ subscriber: r, failure });
+          else unsendable.push({ subscriber: r, failure });
+        },
+      });
       sent += await ledger.drain();
-      if (renderFailure) return failAlert(alertId, renderFailure, log);
+      if (buildFailure !== undefined) return failAlert(alertId, buildFailure, log);
       if (stoppedBy) {
         // What went out is in the ledger; the rest (and any temporary failures) is owed on resume.
         log.info({ sent, failed, state: stoppedBy, ...(tripped ? { reason: tripped } : {}) }, 'batch stopped early');
@@ -385,7 +370,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       if (relay.length > 0 && (delivered.length === 0 || relayRun >= RELAY_RUN_TO_STOP)) {
         const worst = relay.find((f) => f.failure.permanent) ?? relay[relay.length - 1]!;
         if (!worst.failure.permanent && attempt.attempt < Math.min(RELAY_TEMPORARY_PAUSE_ATTEMPT, attempt.maxAttempts)) {
-          log.debug({ sent, relayFailures: relay.length, attempt: attempt.attempt, error: worst.failure.message }, 'relay failing; batch will be retried');
+          log.debug({ sent, relayFailures: relay.length, attempt: attempt.attempt, err: worst.failure.message }, 'relay failing; batch will be retried');
           throw new RetryableBatchError(relay.length + temporary.length, worst.failure.message);
         }
         const state = await selfPause(alertId, 'relay', worst.failure.reason, log, { relayFailures: relay.length, attempt: attempt.attempt, sent });
@@ -396,7 +381,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const n = (await deps.alerts.recordNew(alertId, 'failed', unsendable.map((f) => f.subscriber.id))).length;
         failed += n;
         for (let i = 0; i < n; i++) deps.observer?.failed(alertId);
-        log.warn({ failed: unsendable.length, error: unsendable[unsendable.length - 1]!.failure.message }, 'recipients not sent: this relay cannot take their addresses');
+        log.warn({ failed: unsendable.length, err: unsendable[unsendable.length - 1]!.failure.message }, 'recipients not sent: this relay cannot take their addresses');
       }
 
       // Deferred mailboxes, relay hiccups among deliveries, and refusals that did not add up to a run:
@@ -405,7 +390,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       if (retry.length > 0) {
         const sample = retry[retry.length - 1]!.failure.message;
         if (attempt.attempt < attempt.maxAttempts) {
-          log.debug({ sent, failed, retry: retry.length, attempt: attempt.attempt, error: sample }, 'temporary failures; batch will be retried');
+          log.debug({ sent, failed, retry: retry.length, attempt: attempt.attempt, err: sample }, 'temporary failures; batch will be retried');
           await deps.alerts.noteDeferrals(alertId, batch, temporary.length);
           throw new RetryableBatchError(retry.length, sample);
         }
@@ -428,7 +413,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const settledNow = new Set(await deps.alerts.recordNew(alertId, 'failed', retry.map((t) => t.subscriber.id)));
         failed += settledNow.size;
         for (let i = 0; i < settledNow.size; i++) deps.observer?.failed(alertId);
-        log.error({ failed: retry.length, attempts: attempt.attempt, error: sample }, 'temporary failures persisted; recipients marked failed');
+        log.error({ failed: retry.length, attempts: attempt.attempt, err: sample }, 'temporary failures persisted; recipients marked failed');
         // Each mailbox deferral is one soft bounce, once per alert (the ledger settles it once);
         // SOFT_BOUNCE_LIMIT of them in a row suppress the address.
         const soft = temporary.map((t) => t.subscriber.id).filter((id) => settledNow.has(id));

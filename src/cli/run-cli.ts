@@ -3,20 +3,22 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { ConfigError, parseConfig } from '../config';
+import pino from 'pino';
+import { ConfigError, parseConfig, type Config } from '../config';
+import { createCore, type Core } from '../core';
 import { loadOrCreateDevSecrets } from '../dev/dev-secrets';
+import { startEmbeddedRedis } from '../dev/embedded-redis';
+import { createLogger } from '../logger';
+import { waitForRedis } from '../redis';
 import { checkRelay } from '../mail/relay-check';
 import { articleSchema, toArticle } from '../article';
-import { publishArticle } from '../alerts/publish';
 import type { AlertStatus } from '../alerts/alert-store';
 import { ArticleFileError, parseArticleFile, type ArticleDraft } from '../newsroom/article-file';
 import { ExtractError, extractArticleFromUrl } from '../newsroom/extract-article';
 import { parseAllowList } from '../newsroom/fetch-content';
 import { ImportFileError, importSubscribersCsv } from '../subscribers/import-csv';
 import { exportSubscribersCsv } from '../subscribers/export-csv';
-import { DataRights } from '../subscribers/data-rights';
 import { normaliseAddress } from '../subscribers/email-address';
-import { CliError, openContext, type CliContext } from './context';
 
 /** Exit codes, documented in `kilat --help`. */
 export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, notFound: 4 } as const;
@@ -32,6 +34,61 @@ export interface CliIo {
 }
 
 const TERMINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT.error) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+interface CliContext {
+  config: Config;
+  core: Core;
+  close(): Promise<void>;
+}
+
+/**
+ * The service's configuration and composition root, against Redis directly: the CLI works with the
+ * API down. Without REDIS_URL (development) it uses the local redis-server `npm start` keeps under var/.
+ */
+async function openContext(env: Record<string, string | undefined>): Promise<CliContext> {
+  let config = parseConfig(env, (varDir) => loadOrCreateDevSecrets(varDir));
+  // Quiet unless asked: the CLI's own output is for people; the service's JSON log lines go to stderr.
+  const logger = createLogger(env.LOG_LEVEL ? config.logLevel : 'warn', 'cli', pino.destination(2));
+  let stopRedis = async () => undefined as void;
+  if (!config.redisUrl) {
+    const embedded = await startEmbeddedRedis(path.join(config.varDir, 'redis'), logger);
+    config = { ...config, redisUrl: embedded.url };
+    if (embedded.owned) stopRedis = embedded.stop;
+  }
+  const core = createCore({ config, logger, role: 'worker' });
+  try {
+    await waitForRedis(core.redis, 5000);
+  } catch {
+    await core.close();
+    await stopRedis();
+    throw new CliError(`cannot reach Redis at ${redactUrl(core.redisUrl)} (check REDIS_URL)`);
+  }
+  return {
+    config,
+    core,
+    async close() {
+      await core.close();
+      await stopRedis();
+    },
+  };
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
 
 /** Runs one CLI command; resolves to the process exit code (never calls process.exit itself). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -93,7 +150,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         out(JSON.stringify(toArticle(parsed.data, config.defaultLocale), null, 2));
         return;
       }
-      const r = await publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, parsed.data);
+      const r = await core.publish(parsed.data);
       out(r.created ? `alert ${r.alertId} queued: "${parsed.data.title}"` : `already published as alert ${r.alertId} (nothing sent again)`);
       out(`follow it with: kilat alerts status ${r.alertId}`);
     });
@@ -231,8 +288,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const target = o.output ? fs.createWriteStream(o.output) : io.stdout;
       let n = 1;
       if (address?.ok) {
-        const data = await new DataRights({ subscribers: core.subscribers, hasher: core.hasher }).exportByEmail(address.address);
-        if (!data) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
+        const data = await core.dataRights.exportByEmail(address.address);
+        if (!data) {
+          const suppressed = await core.dataRights.suppression(address.address);
+          throw new CliError(`no subscriber ${address.address}${suppressed ? ` (the address is in the suppression set: ${suppressed.split(':')[0]})` : ''}`, EXIT.notFound);
+        }
         target.write(`${JSON.stringify(data, null, 2)}\n`);
       } else {
         n = await exportSubscribersCsv(core.subscribers, target);
@@ -250,7 +310,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const address = normaliseAddress(email);
       if (!address.ok) throw new CliError(`not a valid address: ${address.reason}`, EXIT.usage);
       const { core } = await context();
-      const deleted = await new DataRights({ subscribers: core.subscribers, hasher: core.hasher }).deleteByEmail(address.address);
+      const deleted = await core.dataRights.deleteByEmail(address.address);
       if (!deleted) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
       out(`deleted ${address.address}; its keyed hash stays in the suppression set`);
     });

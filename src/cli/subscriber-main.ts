@@ -1,20 +1,4 @@
-import { bootstrap } from '../dev/bootstrap';
-import { runSubscriberCommand } from './subscriber';
+import { runCliProcess } from './main';
 
-/** `npm run subscriber -- export|delete EMAIL` */
-async function main(): Promise<void> {
-  const boot = await bootstrap('cli');
-  try {
-    process.exitCode = await runSubscriberCommand(process.argv.slice(2), boot.config, {
-      out: (t) => process.stdout.write(`${t}\n`),
-      err: (t) => process.stderr.write(`${t}\n`),
-    });
-  } finally {
-    await boot.stop();
-  }
-}
-
-main().catch((err) => {
-  console.error(`kilat: ${(err as Error).message}`);
-  process.exit(1);
-});
+/** `npm run subscriber -- export|delete EMAIL`: kept for operators' scripts; it is `kilat subscribers export|delete EMAIL`. */
+runCliProcess(['subscribers', ...process.argv.slice(2)]);

@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): express.Express {
     res
       .status(e.status)
       .type('html')
-      .send(layout({ locale, strings: s, siteName: deps.config.siteName, title: s.page.errorTitle!, body: messageBody(e.message, { href: '/', label: s.page.back! }) }));
+      .send(layout({ locale, strings: s, siteName: deps.config.siteName, title: s.page.errorTitle, body: messageBody(e.message, { href: '/', label: s.page.back }) }));
   };
   app.use(onError);
   return app;

@@ -3,6 +3,7 @@ import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../article';
 import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
+import { CONFIRM_SLOTS, LIST_SLOTS } from './slots';
 import type { Piece, RenderedEmail, Renderer } from './render';
 import type { MailTransport } from './transport';
 
@@ -79,7 +80,7 @@ export function createMailer(deps: MailerDeps): Mailer {
       replyTo: deps.replyTo,
       messageIdDomain: domain,
       rendered,
-      slots: ['UNSUBSCRIBE_URL', 'PREFERENCES_URL'],
+      slots: LIST_SLOTS,
       headers: {
         ...(deps.listId ? { 'List-Id': [listIdHeader(deps.listId)] } : {}),
         'List-Unsubscribe': unsubscribeTargets,
@@ -98,7 +99,7 @@ export function createMailer(deps: MailerDeps): Mailer {
       if (!template) {
         template = deps.renderer
           .renderConfirmation(locale)
-          .then((rendered) => MessageTemplate.build({ from: deps.mailFrom, replyTo: deps.replyTo, messageIdDomain: domain, rendered, slots: ['CONFIRM_URL'] }));
+          .then((rendered) => MessageTemplate.build({ from: deps.mailFrom, replyTo: deps.replyTo, messageIdDomain: domain, rendered, slots: CONFIRM_SLOTS }));
         template.catch(() => confirmations.delete(locale));
         confirmations.set(locale, template);
       }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
-import { fillPieces, slotsOf, TemplateError, type Piece, type RenderedEmail, type SlotName } from './render';
+import { fillPieces, slotsOf, TemplateError, type Piece, type RenderedEmail } from './render';
+import type { SlotName } from './slots';
 
 /** What differs between two recipients of the same email. */
 export interface Personalisation {
@@ -155,10 +156,6 @@ export class MessageTemplate {
       }
     }
     return out.join('');
-  }
-
-  get domain(): string {
-    return this.messageIdDomain;
   }
 }
 

@@ -23,14 +23,14 @@ export function createDigestRenderer(opts: DigestRendererOptions) {
     const vars = { siteName: opts.siteName, date: dates[locale].format(now), count: articles.length };
     const view = {
       lang: locale,
-      subject: format(e.digestSubject!, vars),
+      subject: format(e.digestSubject, vars),
       banner: e.digestBanner,
       heading: e.digestHeading,
-      intro: format(e.digestIntro!, vars),
+      intro: format(e.digestIntro, vars),
       readMore: e.readMore,
       unsubscribe: e.unsubscribe,
       preferences: e.preferences,
-      reason: format(e.digestReason!, vars),
+      reason: format(e.digestReason, vars),
       stories: articles.map((a) => ({ title: a.title, url: a.url, lead: a.summary ?? a.paragraphs[0] ?? '' })),
     };
     return renderEmail(templates, view.subject, view);

@@ -6,10 +6,8 @@ import mjml2html from 'mjml';
 import type { Locale } from '../config';
 import type { Article } from '../article';
 import { format, type Catalog } from '../i18n';
+import { SLOT_NAMES, type SlotName } from './slots';
 
-/** The per-recipient values a template may place (`{{slot "UNSUBSCRIBE_URL"}}`), filled per copy. */
-export const SLOT_NAMES = ['UNSUBSCRIBE_URL', 'PREFERENCES_URL', 'CONFIRM_URL'] as const;
-export type SlotName = (typeof SLOT_NAMES)[number];
 
 /** Rendered text cut at the places the template put a per-recipient value. */
 export type Piece = string | { slot: SlotName };
@@ -173,8 +171,8 @@ export function createRenderer(opts: RendererOptions): Renderer {
         unsubscribe: s.email.unsubscribe,
         preferences: s.email.preferences,
         reason: topicNames
-          ? format(s.email.reasonTopics!, { siteName: opts.siteName, topics: topicNames })
-          : format(s.email.reasonAll!, { siteName: opts.siteName }),
+          ? format(s.email.reasonTopics, { siteName: opts.siteName, topics: topicNames })
+          : format(s.email.reasonAll, { siteName: opts.siteName }),
       };
       return renderEmail(alert, article.title, view);
     },
@@ -185,11 +183,11 @@ export function createRenderer(opts: RendererOptions): Renderer {
       const view = {
         lang: locale,
         siteName: opts.siteName,
-        subject: format(s.email.confirmSubject!, vars),
+        subject: format(s.email.confirmSubject, vars),
         heading: s.email.confirmHeading,
-        intro: format(s.email.confirmIntro!, vars),
+        intro: format(s.email.confirmIntro, vars),
         button: s.email.confirmButton,
-        expiry: format(s.email.confirmExpiry!, vars),
+        expiry: format(s.email.confirmExpiry, vars),
         ignore: s.email.confirmIgnore,
       };
       return renderEmail(confirm, view.subject, view);

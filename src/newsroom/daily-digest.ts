@@ -7,10 +7,11 @@ import type { AlertStore } from '../alerts/alert-store';
 import { topicsMatch, type Article } from '../article';
 import type { Mailer } from '../mail/mailer';
 import type { MessageTemplate } from '../mail/message-template';
+import { sendCopies } from '../mail/send-copies';
 import type { DigestRenderer } from '../mail/render-digest';
 import type { DigestPreferences } from '../subscribers/digest-preferences';
 import type { Links } from '../subscribers/links';
-import type { SubscriberStore } from '../subscribers/subscriber-store';
+import type { Subscriber, SubscriberStore } from '../subscribers/subscriber-store';
 
 export interface DigestDeps {
   redis: Redis;
@@ -35,6 +36,8 @@ export interface DigestReport {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+// Relay failures in a row (no delivery between them) after which the digest stops, as an alert batch does.
+const RELAY_RUN_TO_STOP = 3;
 
 /**
  * The daily digest for subscribers who chose it: every story of the last 24 hours in their
@@ -60,38 +63,48 @@ export async function sendDailyDigest(deps: DigestDeps, now = Date.now()): Promi
     log.info('no stories in the last 24 hours; no digest');
     return report;
   }
-  for (let shard = 0; shard < SUBSCRIBER_SHARDS; shard++) {
+  const ref = `d${day.replace(/-/g, '')}`;
+  // Relay failures in a row; at RELAY_RUN_TO_STOP the digest stops with `stopped` as the reason.
+  let relayRun = 0;
+  let stopped: string | undefined;
+  for (let shard = 0; shard < SUBSCRIBER_SHARDS && !stopped; shard++) {
     const sentKey = deps.keys.digestSent(shard, day);
     for await (const ids of deps.digestPrefs.scan(shard)) {
       const records = await deps.subscribers.getMany(ids);
       const gone = ids.filter((_, i) => !records[i]);
       await deps.digestPrefs.forget(gone, shard);
       const already = await deps.redis.smismember(sentKey, ...ids.map(String));
-      const due = records.filter((r, i) => {
+      const due = records.filter((r, i): r is Subscriber => {
         if (!r || r.status !== 'confirmed' || already[i] === 1) return false;
         const template = templates.has(r.locale);
         return template && byLocale[r.locale].some((a) => topicsMatch(r.topics, a.topics));
       });
       report.skipped += ids.length - gone.length - due.length;
-      let next = 0;
-      const worker = async () => {
-        while (next < due.length) {
-          const r = due[next++]!;
-          const tag = deps.links.messageTag(r.id, `d${day.replace(/-/g, '')}`);
-          const raw = templates.get(r.locale)!.personalise({ to: r.email, tag, slots: { UNSUBSCRIBE_URL: deps.links.unsubscribe(r.id), PREFERENCES_URL: deps.links.preferences(r.id) } });
-          try {
-            await deps.mailer.send(r.email, raw, tag);
-          } catch (err) {
-            log.warn({ subscriberId: r.id, to: maskEmail(r.email), err: (err as Error).message }, 'digest not delivered');
-            continue;
-          }
+      await sendCopies({
+        recipients: due,
+        concurrency: deps.sendConcurrency,
+        mailer: deps.mailer,
+        copyFor: (r) => ({ template: templates.get(r.locale)!, slots: deps.links.listSlots(r.id), tag: deps.links.messageTag(r.id, ref) }),
+        stop: () => stopped !== undefined,
+        sent: async (r) => {
+          relayRun = 0;
           await deps.redis.multi().sadd(sentKey, String(r.id)).expire(sentKey, 3 * 24 * 3600).exec();
           report.sent++;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(deps.sendConcurrency, due.length) }, worker));
+        },
+        failed: (r, failure) => {
+          // Sorted by who is at fault, as for alerts. A digest never changes a subscriber; a relay
+          // that keeps failing stops it (the rest would fail the same way, and the per-day set lets
+          // a later run send only to whoever is still owed).
+          relayRun = failure.kind !== 'relay' ? 0 : failure.permanent ? RELAY_RUN_TO_STOP : relayRun + 1;
+          const reason = failure.kind === 'relay' ? failure.reason : failure.message;
+          log.warn({ subscriberId: r.id, to: maskEmail(r.email), fault: failure.kind, err: reason }, 'digest not delivered');
+          if (relayRun >= RELAY_RUN_TO_STOP) stopped = reason;
+        },
+      });
+      if (stopped) break;
     }
   }
-  log.info({ sent: report.sent, skipped: report.skipped, stories: report.stories }, 'daily digest sent');
+  if (stopped) log.error({ sent: report.sent, reason: stopped }, `daily digest stopped: ${stopped}`);
+  else log.info({ sent: report.sent, skipped: report.skipped, stories: report.stories }, 'daily digest sent');
   return report;
 }

@@ -1,7 +1,8 @@
 import { LOCALES, type Locale } from '../config';
 import type { Article } from '../article';
 import type { Mailer } from '../mail/mailer';
-import { fillPieces, type SlotName } from '../mail/render';
+import { fillPieces } from '../mail/render';
+import { previewSlots } from '../subscribers/links';
 
 export interface PreviewDeps {
   mailer: Mailer;
@@ -10,18 +11,9 @@ export interface PreviewDeps {
 
 export type Preview = Record<Locale, { subject: string; html: string; text: string }>;
 
-/** Example values for the per-recipient slots, so a preview's links look like the real ones. */
-function exampleSlots(publicUrl: string): Record<SlotName, string> {
-  return {
-    UNSUBSCRIBE_URL: `${publicUrl}/unsubscribe?token=preview`,
-    PREFERENCES_URL: `${publicUrl}/preferences?token=preview`,
-    CONFIRM_URL: `${publicUrl}/confirm?token=preview`,
-  };
-}
-
 /** What editors see before they publish: the alert rendered for each locale, and a single test copy. */
 export function createPreviewer(deps: PreviewDeps) {
-  const slots = exampleSlots(deps.publicUrl);
+  const slots = previewSlots(deps.publicUrl);
   return {
     async preview(article: Article): Promise<Preview> {
       const out = {} as Preview;

@@ -1,20 +1,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../logger';
+import type { WebhookEvent, WebhookJob } from '../queues';
 import type { AlertStore } from '../alerts/alert-store';
 import type { SubscriberStore } from '../subscribers/subscriber-store';
-
-export type WebhookEvent = 'alert.completed' | 'alert.paused' | 'subscriber.confirmed' | 'subscriber.unsubscribed';
-
-/** The job carries ids only; the body is built when it is delivered. */
-export interface WebhookJob {
-  event: WebhookEvent;
-  alertId?: string;
-  subscriberId?: number;
-  /** When the event happened (ms), fixed at enqueue time so retries send the same. */
-  at: number;
-  deliveryId: string;
-}
 
 export interface WebhookEmitter {
   emit(event: WebhookEvent, ids: { alertId?: string; subscriberId?: number }): Promise<void>;
@@ -23,7 +12,14 @@ export interface WebhookEmitter {
 /** No WEBHOOK_URL: events go nowhere. */
 export const noWebhooks: WebhookEmitter = { emit: async () => undefined };
 
-export function createWebhookEmitter(queue: Queue<WebhookJob>, logger: Logger, retryBaseMs = 5000): WebhookEmitter {
+export interface WebhookEmitterDeps {
+  queue: Queue<WebhookJob>;
+  logger: Logger;
+  /** WEBHOOK_RETRY_BASE_MS: the first retry delay, doubling per attempt. */
+  retryBaseMs?: number;
+}
+
+export function createWebhookEmitter({ queue, logger, retryBaseMs = 5000 }: WebhookEmitterDeps): WebhookEmitter {
   return {
     async emit(event, ids) {
       const deliveryId = randomUUID();

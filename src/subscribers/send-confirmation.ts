@@ -28,7 +28,7 @@ export async function sendConfirmation(deps: ConfirmationDeps, subscriberId: num
   const raw = template.personalise({
     to: subscriber.email,
     tag,
-    slots: { CONFIRM_URL: deps.links.confirm(subscriber.id, change?.nonce ?? subscriber.nonce) },
+    slots: deps.links.confirmSlots(subscriber.id, change?.nonce ?? subscriber.nonce),
   });
   await deps.mailer.send(subscriber.email, raw, tag);
   deps.logger.info({ subscriberId, to: maskEmail(subscriber.email) }, 'confirmation sent');

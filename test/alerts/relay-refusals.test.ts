@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { freePort } from '../../src/dev/embedded-redis';
 import { parseConfig } from '../../src/config';
-import { startWorkers } from '../../workers/start-workers';
+import { startWorkers } from '../../workers';
 import { kilatCli } from '../helpers/cli';
 import { bearer, postJson, startKilat, waitUntil } from '../helpers/kilat';
 import { alertStatus, publish } from '../helpers/lifecycle';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
+import { startWorkers, type RunningWorkers } from '../../workers';
 import { bearer, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 import { seedConfirmed } from '../helpers/seed-subscribers';
 

@@ -6,7 +6,7 @@ import { parseConfig, type Config } from '../../src/config';
 import { freePort } from '../../src/dev/embedded-redis';
 import { waitForRedis } from '../../src/redis';
 import { startApi, type ApiServer } from '../../src/server';
-import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
+import { startWorkers, type RunningWorkers } from '../../workers';
 import { startSmtpCapture, type SmtpCapture } from './smtp-capture';
 import { startTestRedis, type TestRedis } from './redis-server';
 

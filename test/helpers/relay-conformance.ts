@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { parseConfig } from '../../src/config';
-import { startWorkers } from '../../workers/start-workers';
+import { startWorkers } from '../../workers';
 import { bearer, postJson, startKilat, waitUntil, type Kilat } from './kilat';
 import { alertStatus, publish } from './lifecycle';
 import { seedConfirmed } from './seed-subscribers';

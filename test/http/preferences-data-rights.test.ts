@@ -4,7 +4,7 @@ import { oneClick, publish, subscribeConfirmed, waitForAlert } from '../helpers/
 import { createKeys } from '../../src/keys';
 import { SubscriberStore } from '../../src/subscribers/subscriber-store';
 import { AddressHasher } from '../../src/subscribers/address-hasher';
-import { runSubscriberCommand } from '../../src/cli/subscriber';
+import { kilatCli } from '../helpers/cli';
 import { createHash } from 'node:crypto';
 import { waitUntil } from '../helpers/kilat';
 
@@ -189,18 +189,19 @@ describe('preferences page: language, topics, pause, export and delete', () => {
 
   test('operator command: export and delete by address', async () => {
     await subscribeConfirmed(k, 'dedi@contoh.co.id', { locale: 'en' });
-    const out: string[] = [];
-    const err: string[] = [];
-    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
-    expect(await runSubscriberCommand(['export', 'DEDI@contoh.co.id'], k.config, io)).toBe(0);
-    expect(JSON.parse(out.pop()!)).toMatchObject({ email: 'dedi@contoh.co.id', status: 'confirmed', locale: 'en' });
-    expect(await runSubscriberCommand(['delete', 'dedi@contoh.co.id'], k.config, io)).toBe(0);
-    expect(out.pop()).toContain('deleted dedi@contoh.co.id');
+    const subscriber = (...argv: string[]) => kilatCli(k.env, 'subscribers', ...argv);
+    const exported = await subscriber('export', 'DEDI@contoh.co.id');
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ email: 'dedi@contoh.co.id', status: 'confirmed', locale: 'en' });
+    const deleted = await subscriber('delete', 'dedi@contoh.co.id');
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('deleted dedi@contoh.co.id');
     expect(await store.findByEmail('dedi@contoh.co.id')).toBeUndefined();
-    expect(await runSubscriberCommand(['export', 'dedi@contoh.co.id'], k.config, io)).toBe(1);
-    expect(err.pop()).toBe('kilat: no subscriber dedi@contoh.co.id (the address is in the suppression set: deleted)');
-    expect(await runSubscriberCommand(['delete', 'dedi@contoh.co.id'], k.config, io)).toBe(1);
-    expect(await runSubscriberCommand(['purge', 'dedi@contoh.co.id'], k.config, io)).toBe(2);
-    expect(await runSubscriberCommand(['export', 'not-an-address'], k.config, io)).toBe(2);
+    const gone = await subscriber('export', 'dedi@contoh.co.id');
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toBe('kilat: no subscriber dedi@contoh.co.id (the address is in the suppression set: deleted)\n');
+    expect((await subscriber('delete', 'dedi@contoh.co.id')).code).toBe(4);
+    expect((await subscriber('purge', 'dedi@contoh.co.id')).code).toBe(2);
+    expect((await subscriber('export', 'not-an-address')).code).toBe(2);
   });
 });

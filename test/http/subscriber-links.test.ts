@@ -4,7 +4,7 @@ import pino from 'pino';
 import { alertStatus, oneClick, publish, waitForAlert } from '../helpers/lifecycle';
 import { runFanout } from '../../src/alerts/fan-out';
 import { AlertStore } from '../../src/alerts/alert-store';
-import { startWorkers } from '../../workers/start-workers';
+import { startWorkers } from '../../workers';
 import { createKeys } from '../../src/keys';
 import { SubscriberStore } from '../../src/subscribers/subscriber-store';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { startWorkers } from '../../workers/start-workers';
+import { startWorkers } from '../../workers';
 import { createFeedWatcher, feedHash } from '../../src/newsroom/feed-watcher';
 import { parseAllowList } from '../../src/newsroom/fetch-content';
 import { linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';

@@ -1,5 +1,5 @@
 import type { Locale } from '../../config';
-import type { Strings } from '../../i18n';
+import type { PageKey, Strings } from '../../i18n';
 import { html, SafeHtml } from './html';
 
 const STYLE = `
@@ -101,7 +101,7 @@ export function unsubscribeForm(s: Strings, action: string, email: string): Safe
 </form>`;
 }
 
-const STATUS_KEYS: Record<string, string> = {
+const STATUS_KEYS: Record<string, PageKey> = {
   pending: 'statusPending',
   confirmed: 'statusConfirmed',
   paused: 'statusPaused',
@@ -126,7 +126,8 @@ export function preferencesForm(
   o: { action: string; unsubscribeAction: string; email: string; status: string; locale: Locale; selected: string[]; saved?: string; frequency?: 'breaking' | 'digest' },
 ): SafeHtml {
   const p = s.page;
-  const statusText = p[STATUS_KEYS[o.status] ?? ''] ?? o.status;
+  const statusKey = STATUS_KEYS[o.status];
+  const statusText = statusKey ? p[statusKey] : o.status;
   const actionButton = (action: string, label: string | undefined, secondary = true) =>
     html`<form method="post" action="${o.action}"><input type="hidden" name="action" value="${action}"><button type="submit"${secondary ? html` class="secondary"` : ''}>${label}</button></form>`;
   return html`${o.saved ? html`<p class="note" role="status">${o.saved}</p>` : ''}

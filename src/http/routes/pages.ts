@@ -42,14 +42,14 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     const status = 400;
     const [title, text] =
       code === 'token_expired'
-        ? [p.expiredLinkTitle!, p.expiredLink!]
+        ? [p.expiredLinkTitle, p.expiredLink]
         : code === 'token_stale'
-          ? [p.staleLinkTitle!, p.staleLink!]
+          ? [p.staleLinkTitle, p.staleLink]
           : code === 'not_found'
-            ? [p.goneLinkTitle!, p.goneLink!]
-            : [p.invalidLinkTitle!, p.invalidLink!];
+            ? [p.goneLinkTitle, p.goneLink]
+            : [p.invalidLinkTitle, p.invalidLink];
     if (req.accepts(['html', 'json']) === 'json') return void res.status(status).json(errorBody(code, text));
-    page(res, status, locale, title, messageBody(text, { href: '/', label: p.back! }));
+    page(res, status, locale, title, messageBody(text, { href: '/', label: p.back }));
   };
 
   const pageLocale = (req: Request): Locale => {
@@ -60,7 +60,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   router.get('/', (req, res) => {
     const locale = pageLocale(req);
     const other = locale === 'id' ? 'en' : 'id';
-    page(res, 200, locale, catalog[locale].page.title!, signupForm(catalog[locale], config.topics, { locale, topics: [] }), `/?lang=${other}`);
+    page(res, 200, locale, catalog[locale].page.title, signupForm(catalog[locale], config.topics, { locale, topics: [] }), `/?lang=${other}`);
   });
 
   router.post('/subscribe', form, requireRedis, async (req, res) => {
@@ -74,12 +74,12 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     if (!parsed.ok) {
       const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
       const safeTopics = topics.filter((t): t is string => typeof t === 'string' && config.topics.includes(t));
-      page(res, 400, locale, s.page.title!, signupForm(s, config.topics, { email, locale, topics: safeTopics }, parsed.message));
+      page(res, 400, locale, s.page.title, signupForm(s, config.topics, { email, locale, topics: safeTopics }, parsed.message));
       return;
     }
     await deps.signupLimits?.consumeAddress(parsed.value.email);
     await deps.subscriptions.signup(parsed.value);
-    page(res, 200, locale, s.page.checkInboxTitle!, messageBody(s.page.checkInbox!));
+    page(res, 200, locale, s.page.checkInboxTitle, messageBody(s.page.checkInbox));
   });
 
   router.get('/confirm', requireRedis, async (req, res) => {
@@ -87,7 +87,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     if (!result.ok) return linkFailure(req, res, result.code);
     const locale = result.subscriber.locale;
     const p = catalog[locale].page;
-    page(res, 200, locale, p.confirmedTitle!, messageBody(result.already ? p.alreadyConfirmed! : p.confirmed!));
+    page(res, 200, locale, p.confirmedTitle, messageBody(result.already ? p.alreadyConfirmed : p.confirmed));
   });
 
   const unsubscribeAction = (req: Request) => `/unsubscribe?token=${encodeURIComponent(String(req.query.token))}`;
@@ -99,8 +99,8 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     if (!found.ok) return linkFailure(req, res, found.code);
     const sub = found.subscriber;
     const p = catalog[sub.locale].page;
-    if (sub.status === 'unsubscribed') return page(res, 200, sub.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
-    page(res, 200, sub.locale, p.unsubscribeTitle!, unsubscribeForm(catalog[sub.locale], unsubscribeAction(req), sub.email));
+    if (sub.status === 'unsubscribed') return page(res, 200, sub.locale, p.unsubscribedTitle, messageBody(p.unsubscribed));
+    page(res, 200, sub.locale, p.unsubscribeTitle, unsubscribeForm(catalog[sub.locale], unsubscribeAction(req), sub.email));
   });
 
   // One-click (RFC 8058): a POST with the token unsubscribes at once, no cookie or CSRF token needed.
@@ -108,7 +108,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
     const result = await deps.subscriptions.unsubscribe(req.query.token);
     if (!result.ok) return linkFailure(req, res, result.code);
     const p = catalog[result.subscriber.locale].page;
-    page(res, 200, result.subscriber.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
+    page(res, 200, result.subscriber.locale, p.unsubscribedTitle, messageBody(p.unsubscribed));
   });
 
   const showPreferences = async (req: Request, res: Response, sub: Subscriber, saved: boolean | string) => {
@@ -118,7 +118,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
       res,
       200,
       sub.locale,
-      s.page.preferencesTitle!,
+      s.page.preferencesTitle,
       preferencesForm(s, config.topics, {
         action: preferencesAction(req),
         unsubscribeAction: `/unsubscribe?token=${encodeURIComponent(deps.subscriptions.unsubscribeToken(sub.id))}`,
@@ -126,7 +126,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
         status: sub.status,
         locale: sub.locale,
         selected: sub.topics,
-        saved: saved === true ? s.page.preferencesSaved! : saved === false ? undefined : saved,
+        saved: saved === true ? s.page.preferencesSaved : saved === false ? undefined : saved,
         frequency,
       }),
     );
@@ -153,13 +153,13 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
         const r = action === 'pause' ? await deps.subscriptions.pause(token) : await deps.subscriptions.resume(token);
         if (!r.ok) return linkFailure(req, res, r.code);
         const p = catalog[r.subscriber.locale].page;
-        return showPreferences(req, res, r.subscriber, action === 'pause' ? p.pausedNotice! : p.resumedNotice!);
+        return showPreferences(req, res, r.subscriber, action === 'pause' ? p.pausedNotice : p.resumedNotice);
       }
       case 'unsubscribe': {
         const r = await deps.subscriptions.unsubscribe(token, 'preferences');
         if (!r.ok) return linkFailure(req, res, r.code);
         const p = catalog[r.subscriber.locale].page;
-        return page(res, 200, r.subscriber.locale, p.unsubscribedTitle!, messageBody(p.unsubscribed!));
+        return page(res, 200, r.subscriber.locale, p.unsubscribedTitle, messageBody(p.unsubscribed));
       }
       case 'export': {
         const r = await deps.subscriptions.exportData(token);
@@ -174,11 +174,11 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
         if (!found.ok) return linkFailure(req, res, found.code);
         const s = catalog[found.subscriber.locale];
         if (body.confirm !== 'yes') {
-          return page(res, 200, found.subscriber.locale, s.page.deleteTitle!, deleteConfirmForm(s, preferencesAction(req), found.subscriber.email));
+          return page(res, 200, found.subscriber.locale, s.page.deleteTitle, deleteConfirmForm(s, preferencesAction(req), found.subscriber.email));
         }
         const r = await deps.subscriptions.deleteData(token);
         if (!r.ok) return linkFailure(req, res, r.code);
-        return page(res, 200, found.subscriber.locale, s.page.deletedTitle!, messageBody(s.page.deleted!, { href: '/', label: s.page.back! }));
+        return page(res, 200, found.subscriber.locale, s.page.deletedTitle, messageBody(s.page.deleted, { href: '/', label: s.page.back }));
       }
       case 'save':
         break;

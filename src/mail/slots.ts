@@ -1,0 +1,15 @@
+/**
+ * The per-recipient values a template may place (`{{slot "UNSUBSCRIBE_URL"}}` in templates/), filled
+ * in each copy. Which email fills which is decided here: list emails (alerts, the daily digest) carry
+ * the unsubscribe and preferences links, the confirmation its confirm link. src/subscribers/links.ts
+ * makes the values.
+ */
+export const LIST_SLOTS = ['UNSUBSCRIBE_URL', 'PREFERENCES_URL'] as const;
+export const CONFIRM_SLOTS = ['CONFIRM_URL'] as const;
+export const SLOT_NAMES = [...LIST_SLOTS, ...CONFIRM_SLOTS] as const;
+
+export type SlotName = (typeof SLOT_NAMES)[number];
+/** One reader's values for an alert or digest copy. */
+export type ListSlots = Record<(typeof LIST_SLOTS)[number], string>;
+/** One reader's value for a confirmation copy. */
+export type ConfirmSlots = Record<(typeof CONFIRM_SLOTS)[number], string>;
