@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import pino from 'pino';
-import { parseConfig, type Config } from '../../src/config';
+import { parseConfig, requireRedisUrl, type ResolvedConfig } from '../../src/config';
 import { freePort } from '../../src/dev/embedded-redis';
 import { waitForRedis } from '../../src/redis';
 import { startApi, type ApiServer } from '../../src/server';
@@ -14,7 +14,7 @@ export const PUBLISHER_TOKEN = 'test-publisher-token-0123456789';
 export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 
 export interface Kilat {
-  config: Config;
+  config: ResolvedConfig;
   /** The environment the config was parsed from (for the CLI, which reads it itself). */
   env: Record<string, string>;
   baseUrl: string;
@@ -57,7 +57,7 @@ export async function startKilat(
     ALERT_MAX_AGE: '0',
     ...opts.env,
   };
-  const config = parseConfig(env);
+  const config = requireRedisUrl(parseConfig(env));
   const logger = pino({ level: 'silent' });
   const api = await startApi(config, logger);
   // The API's connection fails fast while not ready; tests that use its stores right away wait.
