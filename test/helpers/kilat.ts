@@ -29,9 +29,15 @@ export interface Kilat {
  * The whole service on real parts: its own redis-server, a capturing SMTP server, the API on a free
  * port and (unless `workers: false`) the workers in this process.
  */
-export async function startKilat(
-  opts: { env?: Record<string, string>; workers?: boolean; redisArgs?: string[]; smtpCloseTimeoutMs?: number } = {},
-): Promise<Kilat> {
+export interface KilatOptions {
+  env?: Record<string, string>;
+  /** false: the API only (the test starts workers itself, or needs none). */
+  workers?: boolean;
+  redisArgs?: string[];
+  smtpCloseTimeoutMs?: number;
+}
+
+export async function startKilat(opts: KilatOptions = {}): Promise<Kilat> {
   const redis = await startTestRedis(opts.redisArgs);
   const smtp = await startSmtpCapture({ closeTimeoutMs: opts.smtpCloseTimeoutMs });
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-var-'));
