@@ -1,4 +1,4 @@
-import { startKilat, waitUntil, type Kilat, type KilatOptions } from './kilat';
+import { startKilat, type Kilat, type KilatOptions } from './kilat';
 
 /**
  * One Kilat on real parts for a describe block: its own redis-server, a capturing SMTP server, the
@@ -30,23 +30,4 @@ export function useKilat(opts: KilatOptions = {}, setup?: (k: Kilat) => Promise<
     set: (_target, prop, value) => Reflect.set(started(), prop, value),
     has: (_target, prop) => Reflect.has(started(), prop),
   });
-}
-
-/** Queues whose jobs come from alerts, sign-ups and events (the feed and digest ticks repeat forever). */
-const WORK_QUEUES = ['fanout', 'send', 'confirmations', 'webhooks'] as const;
-
-/** Resolves once no job is waiting, delayed or running in any work queue: everything queued so far has been done. */
-export async function waitForDrained(k: Kilat, timeoutMs = 20_000): Promise<void> {
-  const queues = k.api.core.queues;
-  await waitUntil(
-    async () => {
-      for (const name of WORK_QUEUES) {
-        const counts = await queues[name].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-        if (Object.values(counts).some((n) => n > 0)) return false;
-      }
-      return true;
-    },
-    timeoutMs,
-    'the work queues to drain',
-  );
 }
