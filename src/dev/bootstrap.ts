@@ -1,12 +1,13 @@
 import path from 'node:path';
-import { ConfigError, parseConfig, processEnv, type Config } from '../config';
+import { ConfigError, parseConfig, processEnv, resolveConfig, type Config, type ResolvedConfig } from '../config';
 import { installCrashPolicy } from '../crash-policy';
 import { createLogger, type Logger } from '../logger';
 import { loadOrCreateDevSecrets } from './dev-secrets';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis';
 
 export interface Bootstrapped {
-  config: Config;
+  /** Redis is definite here: REDIS_URL, or the embedded redis-server this bootstrap found or started. */
+  config: ResolvedConfig;
   logger: Logger;
   /** True when the publisher token and signing key came from var/dev-secrets.json. */
   devSecrets: boolean;
@@ -19,10 +20,10 @@ export interface Bootstrapped {
  * redis-server, a dev outbox and generated secrets. A bad value stops the process naming it.
  */
 export async function bootstrap(role: string): Promise<Bootstrapped> {
-  let config: Config;
+  let parsed: Config;
   let devSecrets = false;
   try {
-    config = parseConfig(processEnv(), (varDir) => {
+    parsed = parseConfig(processEnv(), (varDir) => {
       devSecrets = true;
       return loadOrCreateDevSecrets(varDir);
     });
@@ -33,13 +34,13 @@ export async function bootstrap(role: string): Promise<Bootstrapped> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel, role);
+  const logger = createLogger(parsed.logLevel, role);
   installCrashPolicy(logger);
   let embedded: EmbeddedRedis | undefined;
-  if (!config.redisUrl) {
-    embedded = await startEmbeddedRedis(path.join(config.varDir, 'redis'), logger);
-    config = { ...config, redisUrl: embedded.url };
-  }
+  const config = await resolveConfig(parsed, async ({ varDir }) => {
+    embedded = await startEmbeddedRedis(path.join(varDir, 'redis'), logger);
+    return embedded.url;
+  });
   return {
     config,
     logger,

@@ -9,6 +9,30 @@ import { signupSchema } from '../subscribers/signup-input';
  */
 export function apiSchemas(topics: readonly string[]) {
   const article = articleSchema(topics);
+  const alertStatus = z.object({
+    id: z.string(),
+    state: z.enum(['queued', 'sending', 'paused', 'completed', 'failed', 'cancelled']),
+    total: z.number().int(),
+    sent: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    createdAt: z.string(),
+    firstSentAt: z.string().optional(),
+    completedAt: z.string().optional(),
+    pausedAt: z.string().optional(),
+    pausedBy: z.enum(['operator', 'kilat']).optional().describe('While paused: by an operator, or by Kilat itself because the relay or its configuration refused the alert (see reason)'),
+    cancelledAt: z.string().optional(),
+    failedAt: z.string().optional(),
+    title: z.string(),
+    locale: z.string(),
+    topics: z.array(z.string()),
+    articleId: z.string().optional(),
+    url: z.string().optional(),
+    reason: z
+      .string()
+      .optional()
+      .describe('Why the alert is not going out, in plain words: what the relay did (paused by Kilat), why it cannot be rendered (failed), or a guard such as ALERT_MAX_AGE'),
+  });
   const rendered = z.object({ subject: z.string(), html: z.string(), text: z.string() });
   return {
     subscription: signupSchema(topics),
@@ -29,30 +53,8 @@ export function apiSchemas(topics: readonly string[]) {
       })
       .strict(),
     testSent: z.object({ status: z.literal('sent'), to: z.string() }),
-    alertStatus: z.object({
-      id: z.string(),
-      state: z.string().describe('queued, sending, paused, completed, failed or cancelled'),
-      total: z.number().int(),
-      sent: z.number().int(),
-      failed: z.number().int(),
-      skipped: z.number().int(),
-      createdAt: z.string(),
-      firstSentAt: z.string().optional(),
-      completedAt: z.string().optional(),
-      pausedAt: z.string().optional(),
-      pausedBy: z.enum(['operator', 'kilat']).optional().describe('While paused: by an operator, or by Kilat itself because the relay or its configuration refused the alert (see reason)'),
-      cancelledAt: z.string().optional(),
-      failedAt: z.string().optional(),
-      title: z.string(),
-      locale: z.string(),
-      topics: z.array(z.string()),
-      articleId: z.string().optional(),
-      url: z.string().optional(),
-      reason: z
-        .string()
-        .optional()
-        .describe('Why the alert is not going out, in plain words: what the relay did (paused by Kilat), why it cannot be rendered (failed), or a guard such as ALERT_MAX_AGE'),
-    }),
+    alertStatus,
+    alertControlled: alertStatus.extend({ changed: z.boolean().describe('false when the alert was already in the state the action asks for') }),
     error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   };
 }

@@ -60,7 +60,7 @@ export const ROUTES: RouteDoc[] = [
   ...(['pause', 'resume', 'cancel'] as const).map(
     (action): RouteDoc => ({
       method: 'post', path: `/api/alerts/{id}/${action}`, tag: 'alerts', publisher: true, summary: `${action[0]!.toUpperCase()}${action.slice(1)} an alert`,
-      responses: { 200: { description: 'The alert status after the action (plus `changed`)', schema: 'alertStatus' }, 404: err('No such alert'), 409: err('Not possible in its state'), 401: err('Missing or wrong publisher token') },
+      responses: { 200: { description: 'The alert status after the action, and whether it changed anything', schema: 'alertControlled' }, 404: err('No such alert'), 409: err('Not possible in its state'), 401: err('Missing or wrong publisher token') },
     }),
   ),
   {

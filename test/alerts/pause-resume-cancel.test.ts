@@ -1,26 +1,24 @@
-import { bearer, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { bearer, postJson, waitUntil } from '../helpers/kilat';
+import { waitForAlertIdle } from '../helpers/queue-waits';
 import { seedConfirmed } from '../helpers/seed-subscribers';
+import { useKilat } from '../helpers/use-kilat';
 
 // Small batches and a slow SMTP server so an alert is still sending when the test acts on it.
 const BATCH_SIZE = 40;
 const RECIPIENTS = 600;
 
 describe('pause, resume and cancel an alert while it sends', () => {
-  let k: Kilat;
   let emails: string[];
-  beforeAll(async () => {
-    k = await startKilat({ env: { BATCH_SIZE: String(BATCH_SIZE), SEND_CONCURRENCY: '4', WORKER_CONCURRENCY: '2' } });
-    k.smtp.beforeAccept = () => new Promise((r) => setTimeout(r, 5));
-    emails = await seedConfirmed(k.api.core.subscribers, RECIPIENTS);
-  });
-  afterAll(async () => {
-    await k.stop();
+  const k = useKilat({ env: { BATCH_SIZE: String(BATCH_SIZE), SEND_CONCURRENCY: '4', WORKER_CONCURRENCY: '2' } }, async (kilat) => {
+    kilat.smtp.beforeAccept = () => new Promise((r) => setTimeout(r, 5));
+    emails = await seedConfirmed(kilat.api.core.subscribers, RECIPIENTS);
   });
 
   const control = (id: string, action: string, headers: Record<string, string> = bearer) =>
     postJson(`${k.baseUrl}/api/alerts/${id}/${action}`, '', headers);
   const status = async (id: string) => (await fetch(`${k.baseUrl}/api/alerts/${id}`, { headers: bearer })).json() as Promise<any>;
-  const settle = () => new Promise((r) => setTimeout(r, 1500));
+  // Instead of a sleep: every batch of the alert has finished or parked itself after this moment.
+  const settle = (id: string) => waitForAlertIdle(k, id, Date.now());
   const received = (from: number) => k.smtp.messages.slice(from).flatMap((m) => m.to);
 
   async function publish(title: string): Promise<string> {
@@ -38,12 +36,12 @@ describe('pause, resume and cancel an alert while it sends', () => {
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({ id, state: 'paused', changed: true });
     const atPause = k.smtp.messages.length - start;
-    await settle();
+    await settle(id);
     const afterSettle = k.smtp.messages.length - start;
     // stops within one batch: at most one batch per worker slot was still between two state checks
     expect(afterSettle - atPause).toBeLessThanOrEqual(BATCH_SIZE);
     expect(afterSettle).toBeLessThan(RECIPIENTS);
-    await settle();
+    await settle(id);
     expect(k.smtp.messages.length - start).toBe(afterSettle); // nothing more while paused
     const whilePaused = await status(id);
     expect(whilePaused).toMatchObject({ state: 'paused', sent: afterSettle });
@@ -77,10 +75,10 @@ describe('pause, resume and cancel an alert while it sends', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ state: 'cancelled', changed: true });
     const atCancel = k.smtp.messages.length - start;
-    await settle();
+    await settle(id);
     const final = k.smtp.messages.length - start;
     expect(final - atCancel).toBeLessThanOrEqual(BATCH_SIZE);
-    await settle();
+    await settle(id);
     expect(k.smtp.messages.length - start).toBe(final);
     expect(new Set(received(start)).size).toBe(final);
     const s = await status(id);
@@ -96,7 +94,7 @@ describe('pause, resume and cancel an alert while it sends', () => {
     const start = k.smtp.messages.length;
     const id = await publish('Berita tahan');
     expect((await control(id, 'pause')).body.state).toBe('paused');
-    await settle();
+    await settle(id);
     const early = k.smtp.messages.length - start;
     expect(early).toBeLessThanOrEqual(BATCH_SIZE);
     expect((await control(id, 'resume')).status).toBe(200);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { freePort } from '../../src/dev/embedded-redis';
-import { parseConfig } from '../../src/config';
+import { parseConfig, requireRedisUrl } from '../../src/config';
 import { startWorkers } from '../../workers';
 import { kilatCli } from '../helpers/cli';
 import { bearer, postJson, startKilat, waitUntil } from '../helpers/kilat';
@@ -325,7 +325,7 @@ describe('what an operator sees when Kilat pauses an alert', () => {
 
       // The operator fixes SMTP_URL, restarts the workers and resumes: everyone once.
       await k.workers.close();
-      k.config = parseConfig({ ...k.env, SMTP_URL: relay.url({ user: 'kilat', pass: accounts.users.kilat }) });
+      k.config = requireRedisUrl(parseConfig({ ...k.env, SMTP_URL: relay.url({ user: 'kilat', pass: accounts.users.kilat }) }));
       k.workers = await startWorkers(k.config, pino({ level: 'silent' }));
       const resumed = await kilatCli(k.env, 'alerts', 'resume', id);
       expect(resumed.stdout).toContain(`alert ${id} resumed: now sending`);

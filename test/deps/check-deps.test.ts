@@ -19,6 +19,23 @@ describe('dependency check without the registry (scripts/check-deps.mjs)', () =>
     expect(lock.packages['node_modules/nodemailer'].version).toBe(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies.nodemailer);
   });
 
+  test('an install script that allowScripts does not decide fails, naming the package and the command that decides it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-deps-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ dependencies: { bullmq: '6.7.0' }, allowScripts: { '@swc/core': true } }));
+      fs.writeFileSync(
+        path.join(dir, 'package-lock.json'),
+        JSON.stringify({ packages: { '': {}, 'node_modules/bullmq': { version: '6.7.0' }, 'node_modules/msgpackr-extract': { version: '3.0.7', hasInstallScript: true }, 'node_modules/@swc/core': { version: '1.16.22', hasInstallScript: true } } }),
+      );
+      const r = check(dir);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('msgpackr-extract has an install script that package.json\'s allowScripts neither approves nor denies');
+      expect(r.stderr).not.toContain('@swc/core has an install script');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a nested copy below its minimum, or a range instead of a pin, fails with the advisory named', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-deps-'));
     try {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import pino from 'pino';
-import { parseConfig, type Config } from '../../src/config';
+import { parseConfig, requireRedisUrl, type ResolvedConfig } from '../../src/config';
 import { freePort } from '../../src/dev/embedded-redis';
 import { waitForRedis } from '../../src/redis';
 import { startApi, type ApiServer } from '../../src/server';
@@ -14,7 +14,7 @@ export const PUBLISHER_TOKEN = 'test-publisher-token-0123456789';
 export const SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
 
 export interface Kilat {
-  config: Config;
+  config: ResolvedConfig;
   /** The environment the config was parsed from (for the CLI, which reads it itself). */
   env: Record<string, string>;
   baseUrl: string;
@@ -29,9 +29,15 @@ export interface Kilat {
  * The whole service on real parts: its own redis-server, a capturing SMTP server, the API on a free
  * port and (unless `workers: false`) the workers in this process.
  */
-export async function startKilat(
-  opts: { env?: Record<string, string>; workers?: boolean; redisArgs?: string[]; smtpCloseTimeoutMs?: number } = {},
-): Promise<Kilat> {
+export interface KilatOptions {
+  env?: Record<string, string>;
+  /** false: the API only (the test starts workers itself, or needs none). */
+  workers?: boolean;
+  redisArgs?: string[];
+  smtpCloseTimeoutMs?: number;
+}
+
+export async function startKilat(opts: KilatOptions = {}): Promise<Kilat> {
   const redis = await startTestRedis(opts.redisArgs);
   const smtp = await startSmtpCapture({ closeTimeoutMs: opts.smtpCloseTimeoutMs });
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-var-'));
@@ -57,7 +63,7 @@ export async function startKilat(
     ALERT_MAX_AGE: '0',
     ...opts.env,
   };
-  const config = parseConfig(env);
+  const config = requireRedisUrl(parseConfig(env));
   const logger = pino({ level: 'silent' });
   const api = await startApi(config, logger);
   // The API's connection fails fast while not ready; tests that use its stores right away wait.

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { parseConfig } from '../../src/config';
+import { parseConfig, requireRedisUrl } from '../../src/config';
 import { startWorkers } from '../../workers';
 import { bearer, postJson, startKilat, waitUntil, type Kilat } from './kilat';
 import { alertStatus, publish } from './lifecycle';
@@ -111,6 +111,6 @@ async function settle(done: () => boolean): Promise<void> {
 export async function restartWorkers(k: Kilat, env: Record<string, string>): Promise<void> {
   await k.workers?.close();
   k.env = { ...k.env, ...env };
-  k.config = parseConfig(k.env);
+  k.config = requireRedisUrl(parseConfig(k.env));
   k.workers = await startWorkers(k.config, pino({ level: 'silent' }));
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../../src/config';
+import type { ResolvedConfig } from '../../src/config';
 import { PUBLISHER_TOKEN, SECRET_KEY } from './kilat';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,12 +22,12 @@ export interface ChildService {
 }
 
 /** The environment a built Kilat process needs to join the same Redis and SMTP as a test's startKilat. */
-export function envFor(config: Config, extra: Record<string, string> = {}): Record<string, string> {
+export function envFor(config: ResolvedConfig, extra: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     NODE_ENV: 'test',
-    REDIS_URL: config.redisUrl!,
+    REDIS_URL: config.redisUrl,
     SMTP_URL: config.smtpUrl!,
     PUBLIC_URL: config.publicUrl,
     MAIL_FROM: config.mailFrom,

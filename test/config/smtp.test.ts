@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, parseConfig } from '../src/config';
+import { ConfigError, parseConfig } from '../../src/config';
 
 const base = { PUBLISHER_TOKEN: 'a-publisher-token-of-length', SECRET_KEY: 'k'.repeat(32), MAIL_FROM: 'Kilat <alerts@berita.example>' };
 const smtp = (env: Record<string, string>) => parseConfig({ ...base, ...env }).smtp!;

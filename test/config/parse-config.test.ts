@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../src/config';
+import { ConfigError, parseConfig } from '../../src/config';
 
 const base = { PUBLISHER_TOKEN: 'a-publisher-token-of-length', SECRET_KEY: 'k'.repeat(32) };
 

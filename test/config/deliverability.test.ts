@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, parseConfig, parseDuration } from '../src/config';
+import { ConfigError, parseConfig, parseDuration } from '../../src/config';
 
 const base = { NODE_ENV: 'test', PUBLISHER_TOKEN: 'p'.repeat(20), SECRET_KEY: 's'.repeat(40), MAIL_FROM: 'Kilat <alerts@kilat.example>' };
 const pem = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

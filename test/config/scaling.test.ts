@@ -1,5 +1,5 @@
-import { ConfigError, parseConfig } from '../src/config';
-import { clusterNodes } from '../src/redis';
+import { ConfigError, parseConfig } from '../../src/config';
+import { clusterNodes } from '../../src/redis';
 
 const base = { PUBLISHER_TOKEN: 'x'.repeat(20), SECRET_KEY: 'y'.repeat(40) };
 
