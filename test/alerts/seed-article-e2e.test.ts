@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bearer, linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { bearer, linkIn, postJson, waitUntil } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 const seed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'seed-article.json'), 'utf8'));
 
 describe('breaking-news alert for the seed article, end to end', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
 
   async function signup(email: string, locale: 'id' | 'en') {
     const res = await postJson(`${k.baseUrl}/api/subscriptions`, { email, locale });

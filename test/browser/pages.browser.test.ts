@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { accessibilityBasics, firstFocus, launchBrowser, screenshot } from '../helpers/browser';
-import { bearer, linkIn, postJson, PUBLISHER_TOKEN, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { bearer, linkIn, postJson, PUBLISHER_TOKEN, waitUntil } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 declare const document: any;
 declare const window: any;
@@ -15,13 +16,7 @@ const RUNS = [
 ];
 
 describe('subscriber pages and the alert email in a real browser', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
 
   const expectAccessible = async (page: import('playwright-core').Page, where: string) => {
     const a11y = await accessibilityBasics(page);

@@ -1,18 +1,13 @@
 import { storedAddresses } from '../helpers/stored-subscribers';
 import { bearer, postJson, startKilat, type Kilat } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 async function subscriberCount(k: Kilat): Promise<number> {
   return (await storedAddresses(k.api.core.subscribers)).length;
 }
 
 describe('JSON API', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat({ workers: false });
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat({ workers: false });
 
   test('a new and a known address get the same answer, and the known one gets no second record', async () => {
     const first = await postJson(`${k.baseUrl}/api/subscriptions`, { email: 'Sari@Contoh.co.id', locale: 'en', topics: ['dunia'] });

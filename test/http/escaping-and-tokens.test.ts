@@ -1,18 +1,13 @@
 import { TokenSigner } from '../../src/subscribers/tokens';
 import { postForm } from '../helpers/forms';
-import { bearer, linkIn, postJson, SECRET_KEY, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { bearer, linkIn, postJson, SECRET_KEY, waitUntil } from '../helpers/kilat';
 import { storedAddresses } from '../helpers/stored-subscribers';
+import { useKilat } from '../helpers/use-kilat';
 
 const XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>';
 
 describe('HTML and script in every field are shown as text, never run', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
 
   test('an article with markup in every text field arrives with it escaped in the HTML part and literal in the text part', async () => {
     const subs = k.api.core.subscribers;
@@ -67,13 +62,7 @@ describe('HTML and script in every field are shown as text, never run', () => {
 });
 
 describe('signed links cannot be forged or replayed into a change', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
 
   test('a used confirm link replays harmlessly; a link from an earlier sign-up stops working after a new one', async () => {
     const email = 'ulang@contoh.co.id';
@@ -117,13 +106,7 @@ describe('signed links cannot be forged or replayed into a change', () => {
 });
 
 describe('edge-case addresses that are valid', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat({ workers: false });
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat({ workers: false });
 
   test('IDN domains are stored in punycode; case and spacing variants are one subscriber', async () => {
     for (const email of ['budi@contoh.indonesia', 'siti@bücher.de', 'ani@例子.广告', 'Ani@例子.广告', '  ANI@例子.广告  ', 'a+tag@contoh.co.id']) {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Router } from 'express';
 import { ROUTES } from '../../src/http/openapi';
-import { bearer, linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { bearer, linkIn, postJson, waitUntil, type Kilat } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 const seed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'seed-article.json'), 'utf8'));
 
@@ -23,13 +24,7 @@ function appRoutes(app: { router: Router }): string[] {
 }
 
 describe('preview, test send, OpenAPI and metrics', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
 
   test('preview renders the alert for every locale, with working-looking links, and sends nothing', async () => {
     const res = await postJson(`${k.baseUrl}/api/articles/preview`, seed, bearer);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { isLoopbackRequest } from '../../src/http/loopback';
 import { bearer, postJson, startKilat, type Kilat } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 const METRICS_TOKEN = 'metrics-token-for-the-test-0123';
 
@@ -68,13 +69,7 @@ describe('/metrics without METRICS_TOKEN: this machine only; and cached', () => 
 });
 
 describe('/metrics with METRICS_TOKEN', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat({ workers: false, env: { METRICS_TOKEN } });
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat({ workers: false, env: { METRICS_TOKEN } });
   test('needs the bearer token, from anywhere', async () => {
     expect((await get(`${k.baseUrl}/metrics`)).status).toBe(401);
     expect((await get(`${k.baseUrl}/metrics`, { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
@@ -85,13 +80,7 @@ describe('/metrics with METRICS_TOKEN', () => {
 });
 
 describe('/dev/outbox (no SMTP_URL): this machine only', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat({ workers: false, env: { SMTP_URL: '' } });
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat({ workers: false, env: { SMTP_URL: '' } });
   test('answers loopback; a proxied request or a foreign Host gets a 404', async () => {
     expect((await get(`${k.baseUrl}/dev/outbox`)).status).toBe(200);
     expect((await get(`${k.baseUrl}/dev/outbox`, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(404);

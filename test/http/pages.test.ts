@@ -1,17 +1,12 @@
 import { postForm } from '../helpers/forms';
-import { linkIn, startKilat, type Kilat } from '../helpers/kilat';
+import { linkIn, type Kilat } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 // As a browser sends it: after loading the sign-up page, with its CSRF cookie and field.
 const signup = (baseUrl: string, body: Record<string, string | string[]>) => postForm(`${baseUrl}/subscribe`, body, { pageUrl: `${baseUrl}/` });
 
 describe('browser pages', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
 
   test('the sign-up page is in Bahasa Indonesia by default with a switch to English', async () => {
     const id = await (await fetch(`${k.baseUrl}/`)).text();

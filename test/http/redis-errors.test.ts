@@ -1,13 +1,8 @@
-import { startKilat, type Kilat } from '../helpers/kilat';
+import { type Kilat } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 describe('a Redis error on a request path is an error answer, never an unhandled rejection', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat({ workers: false });
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat({ workers: false });
 
   test('GET /preferences when reading the digest choice fails: a readable 500 page, and the API keeps answering', async () => {
     const s = await k.api.core.subscribers.signup({ email: 'rusak@contoh.co.id', locale: 'id', topics: [] });

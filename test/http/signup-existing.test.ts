@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 /**
  * Anyone may type anyone's address into the sign-up form. For an address that already has a
@@ -7,13 +8,7 @@ import { linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/
  * behind it) must be the same as for an address never seen, so it tells nothing.
  */
 describe('sign-up for an address that already has a subscription', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
   const store = () => k.api.core.subscribers;
   const signup = (email: string, locale: 'id' | 'en', topics: string[]) => postJson(`${k.baseUrl}/api/subscriptions`, { email, locale, topics });
   const confirmedReader = async (email: string) => {

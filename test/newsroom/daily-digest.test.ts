@@ -1,14 +1,9 @@
 import { postForm } from '../helpers/forms';
-import { bearer, linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { bearer, linkIn, postJson, waitUntil, type Kilat } from '../helpers/kilat';
+import { useKilat } from '../helpers/use-kilat';
 
 describe('daily digest option', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat();
-  });
-  afterAll(async () => {
-    await k.stop();
-  });
+  const k = useKilat();
 
   // As a browser sends it: after loading the page, with its CSRF cookie and field.
   const form = (url: string, body: Record<string, string | string[]>) => postForm(url, body);
