@@ -5,7 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import pino from 'pino';
-import { parseConfig, type Config } from '../src/config';
+import { parseConfig, requireRedisUrl, type Config } from '../src/config';
 import { freePort } from '../src/dev/embedded-redis';
 import { createMailer } from '../src/mail/mailer';
 import { projectRoot } from '../src/paths';
@@ -168,7 +168,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     // not a throughput setting, so the figure is the endpoint's own.
     SIGNUP_LIMIT_PER_IP: '0',
   };
-  const config = parseConfig(env);
+  const config = requireRedisUrl(parseConfig(env));
 
   // 1. Seed through the project's store, pipelined.
   const memBefore = await usedMemory(redis.client);

@@ -1,4 +1,4 @@
-import type { Config } from './config';
+import type { ResolvedConfig } from './config';
 import { loadCatalog, type Catalog } from './i18n';
 import { createKeys, type Keys } from './keys';
 import type { Logger } from './logger';
@@ -26,7 +26,7 @@ import { TokenSigner } from './subscribers/tokens';
  * from it, so a rule such as "no WEBHOOK_URL means no webhooks" is decided here once.
  */
 export interface Core {
-  config: Config;
+  config: ResolvedConfig;
   /** The Redis the process uses (REDIS_URL, or the embedded one the dev bootstrap started). */
   redisUrl: string;
   logger: Logger;
@@ -52,13 +52,12 @@ export interface Core {
 }
 
 export interface CoreDeps {
-  config: Config;
+  config: ResolvedConfig;
   logger: Logger;
   role: RedisRole;
 }
 
 export function createCore({ config, logger, role }: CoreDeps): Core {
-  if (!config.redisUrl) throw new Error('REDIS_URL is not set (the dev bootstrap should have set it)');
   const redis = createRedis(config.redisUrl, role);
   // The one log line per connection problem: the queues share this client and stay quiet (src/queues.ts).
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config';
+import type { ResolvedConfig } from './config';
 import { createCore, createMailing, type Core } from './core';
 import { waitForRedis } from './redis';
 import type { Logger } from './logger';
@@ -26,7 +26,7 @@ export interface ApiServer {
 }
 
 /** Wires the API process: one place that builds every dependency and hands them to the app. */
-export async function startApi(config: Config, logger: Logger): Promise<ApiServer> {
+export async function startApi(config: ResolvedConfig, logger: Logger): Promise<ApiServer> {
   const core = createCore({ config, logger, role: 'api' });
   // Answer from the first request on; if Redis is not there yet, start anyway and answer 503 until it is.
   await waitForRedis(core.redis, 10_000).catch(() => logger.warn('redis not reachable yet; answering 503 until it is'));

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Config } from '../src/config';
+import type { ResolvedConfig } from '../src/config';
 import { createCore, createMailing } from '../src/core';
 import { bootstrap } from '../src/dev/bootstrap';
 import type { Logger } from '../src/logger';
@@ -35,7 +35,7 @@ export interface RunningWorkers {
 }
 
 /** Wires one worker process: the shared objects, then one BullMQ worker per processor in workers/processors/. */
-export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
+export async function startWorkers(config: ResolvedConfig, logger: Logger): Promise<RunningWorkers> {
   const core = createCore({ config, logger, role: 'worker' });
   const { transport, mailer } = createMailing(core);
   const recorder = new MetricsRecorder({ redis: core.redis, keys: core.keys });

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import pino from 'pino';
-import { ConfigError, parseConfig, type Config } from '../config';
+import { ConfigError, parseConfig, resolveConfig, type Config, type ResolvedConfig } from '../config';
 import { createCore, type Core } from '../core';
 import { loadOrCreateDevSecrets } from '../dev/dev-secrets';
 import { startEmbeddedRedis } from '../dev/embedded-redis';
@@ -53,15 +53,15 @@ interface CliContext {
  * API down. Without REDIS_URL (development) it uses the local redis-server `npm start` keeps under var/.
  */
 async function openContext(env: Record<string, string | undefined>): Promise<CliContext> {
-  let config = parseConfig(env, (varDir) => loadOrCreateDevSecrets(varDir));
+  const parsed = parseConfig(env, (varDir) => loadOrCreateDevSecrets(varDir));
   // Quiet unless asked: the CLI's own output is for people; the service's JSON log lines go to stderr.
-  const logger = createLogger(env.LOG_LEVEL ? config.logLevel : 'warn', 'cli', pino.destination(2));
+  const logger = createLogger(env.LOG_LEVEL ? parsed.logLevel : 'warn', 'cli', pino.destination(2));
   let stopRedis = async () => undefined as void;
-  if (!config.redisUrl) {
-    const embedded = await startEmbeddedRedis(path.join(config.varDir, 'redis'), logger);
-    config = { ...config, redisUrl: embedded.url };
+  const config = await resolveConfig(parsed, async () => {
+    const embedded = await startEmbeddedRedis(path.join(parsed.varDir, 'redis'), logger);
     if (embedded.owned) stopRedis = embedded.stop;
-  }
+    return embedded.url;
+  });
   const core = createCore({ config, logger, role: 'worker' });
   try {
     await waitForRedis(core.redis, 5000);
