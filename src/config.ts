@@ -5,6 +5,7 @@ import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { parseAllowList } from './newsroom/fetch-content';
+import { loadSitePatterns, NO_SITE_PATTERNS, type SitePatterns } from './newsroom/article-text/site-patterns';
 import { projectRoot } from './paths';
 
 export const LOCALES = ['id', 'en'] as const;
@@ -161,6 +162,8 @@ const schema = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(s|m|h|d)?$/i, 'a number of seconds or a duration such as 90m, 6h or 1d (0 turns the guard off)')
     .default('6h'),
+  // A file of site-chrome patterns (one a line, plain text; see README "How Kilat reads a story").
+  ARTICLE_BOILERPLATE: z.string().min(1).optional(),
 });
 
 type Env = Record<string, string | undefined>;
@@ -229,6 +232,8 @@ export interface Config {
   dkim: DkimConfig | undefined;
   /** Seconds after which an article is too old to alert about; 0 = no limit. */
   alertMaxAgeSeconds: number;
+  /** The operator's site-chrome patterns (ARTICLE_BOILERPLATE), checked at start. */
+  articleBoilerplate: SitePatterns;
 }
 
 /** How to reach the SMTP relay. */
@@ -388,6 +393,7 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     bounceDomain: e.BOUNCE_DOMAIN?.toLowerCase(),
     dkim: parseDkim(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
     alertMaxAgeSeconds: parseDuration(e.ALERT_MAX_AGE),
+    articleBoilerplate: e.ARTICLE_BOILERPLATE ? sitePatterns(e.ARTICLE_BOILERPLATE) : NO_SITE_PATTERNS,
   };
 }
 
@@ -528,6 +534,14 @@ function parseTrustProxy(value: string): false | number | string {
   if (value === 'true' || value === 'yes') return 1;
   if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
   return value.split(',').map((e) => e.trim()).join(', ');
+}
+
+function sitePatterns(file: string): SitePatterns {
+  try {
+    return loadSitePatterns(path.resolve(projectRoot, file));
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ARTICLE_BOILERPLATE: ${(err as Error).message}`);
+  }
 }
 
 /** "6h" -> 21600; a bare number is seconds. The schema has already checked the shape. */

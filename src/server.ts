@@ -45,7 +45,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
   const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
   const dataRights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher });
   const previewer = createPreviewer({ mailer, publicUrl: config.publicUrl });
-  const publish = (input: ArticleInput) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input);
+  const publish = (input: ArticleInput) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input);
   const app = createApp({
     config,
     logger,

@@ -175,7 +175,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
       keys: core.keys,
       feeds: config.feeds,
       topics: config.topics,
-      publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input),
+      publish: (input) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),
       logger,
       timeoutMs: config.feedTimeoutMs,
       allow: parseAllowList(config.fetchAllowHosts),
