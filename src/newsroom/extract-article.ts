@@ -1,7 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import type { ArticleDraft } from './article-file';
-import { htmlToBlocks } from './article-text/html-to-blocks';
+import { htmlToBlocks, markupDepth, MAX_HTML_DEPTH } from './article-text/html-to-blocks';
 import { fetchContent, type AllowList } from './fetch-content';
 
 const MAX_BYTES = 5 * 1024 * 1024;
@@ -36,6 +36,7 @@ export async function extractArticleFromUrl(url: string, opts: { allow: AllowLis
 }
 
 export function extractArticleFromHtml(page: string, url: string): ArticleDraft {
+  if (markupDepth(page) > MAX_HTML_DEPTH * 2) throw new ExtractError(`the page at ${url} nests its markup too deeply to be read`);
   const dom = new JSDOM(page, { url, virtualConsole: new VirtualConsole() });
   const doc = dom.window.document;
   const canonical = doc.querySelector('link[rel="canonical"]')?.getAttribute('href');

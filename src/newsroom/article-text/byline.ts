@@ -9,7 +9,7 @@ const nameOk = (name: string) => name.length >= 2 && name.length <= 80 && name.s
 
 /** "Oleh Ahmad Santoso | 18 April 2023" -> "Ahmad Santoso": a line that says it is the byline. */
 export function explicitByline(text: string): string | undefined {
-  if (text.length > 140) return undefined;
+  if (text.length < 5 || text.length > 140) return undefined;
   const m = EXPLICIT.exec(text);
   if (!m) return undefined;
   const name = m[1]!.split(SEPARATOR)[0]!.trim().replace(/[,;:]$/, '');
@@ -18,6 +18,6 @@ export function explicitByline(text: string): string | undefined {
 
 /** A line that could be an author's handle or name on its own; only believed next to page chrome. */
 export function bareByline(text: string): string | undefined {
-  if (text.length > 40 || !BARE.test(text) || endsSentence(text)) return undefined;
+  if (text.length < 2 || text.length > 40 || !BARE.test(text) || endsSentence(text)) return undefined;
   return text;
 }

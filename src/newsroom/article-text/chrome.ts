@@ -51,6 +51,8 @@ const matchesAny = (res: readonly RegExp[], text: string) => res.some((re) => re
 /** The site-chrome kind of one line on its own (not the byline, which needs its neighbours). */
 export function chromeKind(text: string, promotion: (text: string) => boolean): LeftOutReason | undefined {
   if (text.length > MAX_CHROME_LENGTH) return undefined;
+  // One or two characters can only be a bare counter ("0", "12"): the other rules need words.
+  if (text.length <= 2) return /^\d+$/.test(text) ? 'counter' : undefined;
   if (matchesAny(COUNTER, text)) return 'counter';
   if (isShareWidget(text)) return 'share';
   if (RELATED.test(text)) return 'related';
@@ -62,7 +64,7 @@ export function chromeKind(text: string, promotion: (text: string) => boolean): 
 
 /** A "Baca juga:" with nothing after it labels the line below, a headline of its own. */
 export function isBareRelatedLabel(text: string): boolean {
-  return RELATED.test(text) && /[:：|»>–—-]?\s*$/.test(text) && text.replace(RELATED, '').trim() === '';
+  return text.length <= MAX_CHROME_LENGTH && text.replace(RELATED, '').trim() === '';
 }
 
 function isShareWidget(text: string): boolean {
@@ -99,7 +101,7 @@ export function createPromotionMatcher(catalog: Catalog = loadCatalog()): (text:
     }
   }
   return (text) => {
-    if (text.length > 400) return false;
+    if (text.length < 20 || text.length > 400) return false;
     const all = words(text);
     if (phrases.has(all.join(' '))) return true;
     const content = all.filter((w) => !STOPWORDS.has(w));

@@ -67,23 +67,30 @@ export function readArticleText(body: string, opts: ReadOptions = {}): ArticleTe
   for (let i = 0; i < lines.length; i++) if (verdict[i] && keep.has(lines[i]!.text)) verdict[i] = undefined;
 
   const paragraphs: string[] = [];
-  let parts: string[] = [];
+  // The paragraph being built: its first line, and the lines joined to it (most have none).
+  let head: string | undefined;
+  let more: string[] | undefined;
   let last: LogicalLine | undefined;
   const flush = () => {
-    if (parts.length > 0) paragraphs.push(parts.join(' '));
-    parts = [];
+    if (head !== undefined) paragraphs.push(more ? `${head} ${more.join(' ')}` : head);
+    head = undefined;
+    more = undefined;
   };
-  lines.forEach((l, i) => {
-    if (verdict[i]) return;
+  for (let i = 0; i < lines.length; i++) {
+    if (verdict[i]) continue;
+    const l = lines[i]!;
+    let join = false;
     if (last) {
       const runsOn = endsWithAbbreviation(last.text) || (!endsSentence(last.text) && startsLowercase(l.text));
-      const sameBlock = last.block === l.block;
-      const join = runsOn || (blankSeparated && sameBlock && !(endsSentence(last.text) && last.text.length > 100));
-      if (!join) flush();
+      join = runsOn || (blankSeparated && last.block === l.block && !(endsSentence(last.text) && last.text.length > 100));
     }
-    parts.push(l.text);
+    if (join) (more ??= []).push(l.text);
+    else {
+      flush();
+      head = l.text;
+    }
     last = l;
-  });
+  }
   flush();
   return { paragraphs, byline, leftOut: verdict.filter((v): v is LeftOutLine => v !== undefined) };
 }
@@ -107,9 +114,12 @@ function classify(l: LogicalLine, site: SitePatterns): LeftOutLine | undefined {
  * handle above the comment counter, as in the seed article), or that repeats the author field.
  */
 function findByline(lines: readonly LogicalLine[], verdict: (LeftOutLine | undefined)[], author: string | undefined): string | undefined {
-  const story = lines.map((l, i) => !verdict[i] && isStoryLine(l.text));
-  const first = story.indexOf(true);
-  const lastStory = story.lastIndexOf(true);
+  const isStory = (i: number) => !verdict[i] && isStoryLine(lines[i]!.text);
+  let first = 0;
+  while (first < lines.length && !isStory(first)) first++;
+  if (first === lines.length) first = -1;
+  let lastStory = lines.length - 1;
+  while (lastStory > first && !isStory(lastStory)) lastStory--;
   const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
   let found: string | undefined;
   for (let i = 0; i < lines.length; i++) {

@@ -15,6 +15,7 @@ const CLOSERS = new Set(['"', "'", '”', '’', '»', ')', ']']);
 const ENDERS = new Set(['.', '!', '?', '…']);
 
 const isLetter = (c: string) => /\p{L}/u.test(c);
+const LOWER = /\p{Ll}/u;
 
 /** The line ends a sentence: . ! ? or … (then perhaps closing quotes), not after an abbreviation. */
 export function endsSentence(text: string): boolean {
@@ -32,16 +33,14 @@ export function endsSentence(text: string): boolean {
 
 /** The line ends with an abbreviation's full stop ("Jenderal.", "Jl."): the sentence goes on. */
 export function endsWithAbbreviation(text: string): boolean {
-  const t = text.trimEnd();
-  return t.endsWith('.') && !endsSentence(t) && isLetter(t[t.length - 2] ?? '');
+  return text.endsWith('.') && !endsSentence(text) && isLetter(text[text.length - 2] ?? '');
 }
 
 /** The line opens with a lower-case letter (after any opening quotes): it continues a sentence. */
 export function startsLowercase(text: string): boolean {
   let i = 0;
   while (i < text.length && '"\'“‘«(['.includes(text[i]!)) i++;
-  const c = text[i];
-  return c !== undefined && c !== c.toUpperCase() && c === c.toLowerCase();
+  return i < text.length && LOWER.test(text[i]!);
 }
 
 /** Length of the first word: whether it would have fitted on the line before. */

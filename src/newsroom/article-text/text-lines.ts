@@ -1,11 +1,15 @@
 import { firstWordLength } from './sentences';
 
-/** One line of the text as written, trimmed; `line` counts from 1 in the text given. */
-export interface TextLine {
-  text: string;
-  line: number;
-  /** Indented (two spaces or a tab): in hard-wrapped text, the first line of a paragraph. */
-  indented: boolean;
+/**
+ * The physical lines of a text, trimmed (`undefined`: a blank line), with their line numbers
+ * (from 1) and whether each was indented (two spaces, a tab or a non-breaking space: in
+ * hard-wrapped text, the first line of a paragraph). Flat arrays rather than an object a line,
+ * so a text of a hundred thousand tiny lines costs little more than one of a few long ones.
+ */
+export interface TextLines {
+  text: (string | undefined)[];
+  line: Int32Array;
+  indented: Uint8Array;
 }
 
 /**
@@ -18,31 +22,46 @@ export interface LogicalLine {
   block: number;
 }
 
+const isBreak = (c: string) => c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029';
+const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\u00a0' || c === '\u202f' || c === '\u3000' || c === '\ufeff' || (c >= '\u2000' && c <= '\u200a');
+
 /**
- * Physical lines, one pass. CR LF, CR, U+2028 are line breaks, U+2029 a paragraph break (a blank
- * line); a line of only spaces or non-breaking spaces is blank. No regex runs over the whole text.
+ * Physical lines, in one pass and without regular expressions over the text. CR LF, CR and U+2028
+ * are line breaks; U+2029 (paragraph separator) is a line break followed by a blank line; a line
+ * of only spaces or non-breaking spaces is blank.
  */
-export function textLines(body: string): (TextLine | undefined)[] {
-  const out: (TextLine | undefined)[] = [];
-  let start = 0;
+export function textLines(body: string): TextLines {
+  let count = 1;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (isBreak(c)) count += c === '\u2029' ? 2 : 1;
+    if (c === '\r' && body[i + 1] === '\n') i++;
+  }
+  const out: TextLines = { text: new Array(count), line: new Int32Array(count), indented: new Uint8Array(count) };
+  let k = 0;
   let n = 1;
+  let start = 0;
   const push = (end: number) => {
-    const raw = body.slice(start, end);
-    const text = raw.trim();
-    out.push(text === '' ? undefined : { text, line: n, indented: raw.startsWith('  ') || raw.startsWith('\t') || raw.startsWith('\u00a0') });
-    n++;
+    let a = start;
+    let b = end;
+    while (a < b && isSpace(body[a]!)) a++;
+    while (b > a && isSpace(body[b - 1]!)) b--;
+    out.text[k] = a === b ? undefined : body.slice(a, b);
+    out.line[k] = n++;
+    out.indented[k] = a - start >= 2 || body[start] === '\t' || body[start] === '\u00a0' ? 1 : 0;
+    k++;
   };
   for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === '\n' || c === '\r' || c === '\u2028') {
-      push(i);
-      if (c === '\r' && body[i + 1] === '\n') i++;
-      start = i + 1;
-    } else if (c === '\u2029') {
-      push(i);
-      out.push(undefined);
-      start = i + 1;
+    const c = body[i]!;
+    if (!isBreak(c)) continue;
+    push(i);
+    if (c === '\r' && body[i + 1] === '\n') i++;
+    if (c === '\u2029') {
+      out.text[k] = undefined;
+      out.line[k] = n - 1;
+      k++;
     }
+    start = i + 1;
   }
   push(body.length);
   return out;
@@ -57,12 +76,12 @@ const WRAP_MAX = 100;
  * wrapped at 72 fills its lines to 60–72; web copy has one paragraph a line, hundreds long).
  * Counted in buckets, so the cost is one pass whatever the number of lines.
  */
-export function wrapColumn(lines: readonly (TextLine | undefined)[]): number | undefined {
+export function wrapColumn(lines: TextLines): number | undefined {
   const buckets = new Array<number>(WRAP_MAX + 2).fill(0);
   let count = 0;
-  for (const l of lines) {
-    if (!l) continue;
-    buckets[Math.min(l.text.length, WRAP_MAX + 1)]!++;
+  for (const t of lines.text) {
+    if (t === undefined) continue;
+    buckets[Math.min(t.length, WRAP_MAX + 1)]!++;
     count++;
   }
   if (count < 3) return undefined;
@@ -84,41 +103,40 @@ export function wrapColumn(lines: readonly (TextLine | undefined)[]): number | u
 /**
  * Undoes hard wrapping: a line continues on the next one when the next line's first word would
  * not have fitted within the wrap column (so the break was the wrap's, not the writer's) and the
- * next line is not indented as a new paragraph.
+ * next line is not indented as a new paragraph. `blankSeparated`: blank lines stand between runs
+ * of text (not just at the ends), so they, not single line breaks, separate paragraphs.
  */
-export function logicalLines(lines: readonly (TextLine | undefined)[]): { lines: LogicalLine[]; blankSeparated: boolean } {
+export function logicalLines(lines: TextLines): { lines: LogicalLine[]; blankSeparated: boolean } {
   const column = wrapColumn(lines);
   const out: LogicalLine[] = [];
   let block = 0;
-  let prev: TextLine | undefined;
-  let parts: string[] = [];
+  let prev: string | undefined;
+  // The physical lines of the logical line being built; most logical lines have just one.
+  let parts: string[] | undefined;
   let current: LogicalLine | undefined;
-  let blanks = 0;
   const flush = () => {
-    if (current) {
-      current.text = parts.join(' ');
-      out.push(current);
-    }
+    if (current && parts) current.text = parts.join(' ');
+    if (current) out.push(current);
     current = undefined;
-    parts = [];
+    parts = undefined;
   };
-  for (const l of lines) {
-    if (!l) {
-      if (prev) blanks++;
+  for (let i = 0; i < lines.text.length; i++) {
+    const t = lines.text[i];
+    if (t === undefined) {
       flush();
       prev = undefined;
       continue;
     }
-    if (!prev && out.length + (current ? 1 : 0) > 0) block++;
-    const wrapped = prev !== undefined && column !== undefined && !l.indented && prev.text.length + 1 + firstWordLength(l.text) > column;
-    if (!wrapped) {
+    if (prev === undefined && out.length + (current ? 1 : 0) > 0) block++;
+    const wrapped = prev !== undefined && column !== undefined && !lines.indented[i] && prev.length + 1 + firstWordLength(t) > column;
+    if (wrapped && current) {
+      (parts ??= [current.text]).push(t);
+    } else {
       flush();
-      current = { text: '', line: l.line, block };
+      current = { text: t, line: lines.line[i]!, block };
     }
-    parts.push(l.text);
-    prev = l;
+    prev = t;
   }
   flush();
-  // Blank lines count as paragraph separators only between two runs of text, not at the ends.
-  return { lines: out, blankSeparated: blanks > 0 && block > 0 };
+  return { lines: out, blankSeparated: block > 0 };
 }
