@@ -2,7 +2,7 @@ import { bareByline, explicitByline } from './byline';
 import { chromeKind, createPromotionMatcher, isBareRelatedLabel, isStoryLine, MAX_CHROME_LENGTH, REASON_TEXT, type LeftOutReason } from './chrome';
 import { endsSentence, endsWithAbbreviation, startsLowercase } from './sentences';
 import { NO_SITE_PATTERNS, type SitePatterns } from './site-patterns';
-import { logicalLines, textLines, type LogicalLine } from './text-lines';
+import { logicalLines, textLines } from './text-lines';
 
 /** A line of the text that is not in the email, and why: what --dry-run and /admin list. */
 export interface LeftOutLine {
@@ -53,58 +53,73 @@ export function readArticleText(body: string, opts: ReadOptions = {}): ArticleTe
   promotion ??= createPromotionMatcher();
   const site = opts.sitePatterns ?? NO_SITE_PATTERNS;
   const keep = new Set((opts.keep ?? []).map((k) => k.trim()));
-  const { lines, blankSeparated } = logicalLines(textLines(body));
-
-  const verdict: (LeftOutLine | undefined)[] = lines.map((l) => classify(l, site));
-  // A bare "Baca juga:" labels the headline on the line after it.
-  for (let i = 0; i + 1 < lines.length; i++) {
-    const next = lines[i + 1]!;
-    if (verdict[i]?.reason === 'related' && isBareRelatedLabel(lines[i]!.text) && !verdict[i + 1] && next.text.length <= 200 && !endsSentence(next.text)) {
-      verdict[i + 1] = leftOut(next, 'related');
-    }
+  const lines = logicalLines(textLines(body));
+  const { text } = lines;
+  const count = text.length;
+  // What each line is, as a code (0: story): no object a line, so a text of a hundred thousand
+  // tiny lines costs little more than a few long ones.
+  const verdict = new Uint8Array(count);
+  const details = new Map<number, string>();
+  for (let i = 0; i < count; i++) {
+    const kind = classify(text[i]!, site);
+    if (!kind) continue;
+    verdict[i] = REASONS.indexOf(kind.reason) + 1;
+    if (kind.detail) details.set(i, kind.detail);
   }
-  const byline = findByline(lines, verdict, opts.author);
-  for (let i = 0; i < lines.length; i++) if (verdict[i] && keep.has(lines[i]!.text)) verdict[i] = undefined;
+  const reasonOf = (i: number) => (verdict[i] ? REASONS[verdict[i]! - 1] : undefined);
+  // A bare "Baca juga:" labels the headline on the line after it.
+  for (let i = 0; i + 1 < count; i++) {
+    const next = text[i + 1]!;
+    if (reasonOf(i) === 'related' && !verdict[i + 1] && next.length <= 200 && isBareRelatedLabel(text[i]!) && !endsSentence(next)) verdict[i + 1] = REASONS.indexOf('related') + 1;
+  }
+  const byline = findByline(text, verdict, details, opts.author);
+  if (keep.size > 0) for (let i = 0; i < count; i++) if (verdict[i] && keep.has(text[i]!)) verdict[i] = 0;
 
   const paragraphs: string[] = [];
   // The paragraph being built: its first line, and the lines joined to it (most have none).
   let head: string | undefined;
   let more: string[] | undefined;
-  let last: LogicalLine | undefined;
+  let last = -1;
   const flush = () => {
     if (head !== undefined) paragraphs.push(more ? `${head} ${more.join(' ')}` : head);
     head = undefined;
     more = undefined;
   };
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = 0; i < count; i++) {
     if (verdict[i]) continue;
-    const l = lines[i]!;
+    const t = text[i]!;
     let join = false;
-    if (last) {
-      const runsOn = endsWithAbbreviation(last.text) || (!endsSentence(last.text) && startsLowercase(l.text));
-      join = runsOn || (blankSeparated && last.block === l.block && !(endsSentence(last.text) && last.text.length > 100));
+    if (last >= 0) {
+      const before = text[last]!;
+      const runsOn = endsWithAbbreviation(before) || (!endsSentence(before) && startsLowercase(t));
+      join = runsOn || (lines.blankSeparated && lines.block[last] === lines.block[i] && !(endsSentence(before) && before.length > 100));
     }
-    if (join) (more ??= []).push(l.text);
+    if (join) (more ??= []).push(t);
     else {
       flush();
-      head = l.text;
+      head = t;
     }
-    last = l;
+    last = i;
   }
   flush();
-  return { paragraphs, byline, leftOut: verdict.filter((v): v is LeftOutLine => v !== undefined) };
+  const leftOut: LeftOutLine[] = [];
+  for (let i = 0; i < count; i++) {
+    const reason = reasonOf(i);
+    if (!reason) continue;
+    const detail = details.get(i);
+    leftOut.push({ line: lines.line[i]!, text: text[i]!, reason, why: detail ? `${REASON_TEXT[reason]}: ${detail}` : REASON_TEXT[reason] });
+  }
+  return { paragraphs, byline, leftOut };
 }
 
-function leftOut(l: LogicalLine, reason: LeftOutReason, detail?: string): LeftOutLine {
-  return { line: l.line, text: l.text, reason, why: detail ? `${REASON_TEXT[reason]}: ${detail}` : REASON_TEXT[reason] };
-}
+const REASONS: readonly LeftOutReason[] = ['byline', 'counter', 'share', 'related', 'photo-credit', 'caption', 'timestamp', 'promotion', 'site-pattern'];
 
-function classify(l: LogicalLine, site: SitePatterns): LeftOutLine | undefined {
-  if (l.text.length > MAX_CHROME_LENGTH) return undefined;
-  const kind = chromeKind(l.text, promotion!);
-  if (kind) return leftOut(l, kind);
-  const pattern = site.size > 0 ? site.match(l.text) : undefined;
-  if (pattern) return leftOut(l, 'site-pattern', `line ${pattern.line} "${pattern.source}"`);
+function classify(text: string, site: SitePatterns): { reason: LeftOutReason; detail?: string } | undefined {
+  if (text.length > MAX_CHROME_LENGTH) return undefined;
+  const kind = chromeKind(text, promotion!);
+  if (kind) return { reason: kind };
+  const pattern = site.size > 0 ? site.match(text) : undefined;
+  if (pattern) return { reason: 'site-pattern', detail: `line ${pattern.line} "${pattern.source}"` };
   return undefined;
 }
 
@@ -113,26 +128,27 @@ function classify(l: LogicalLine, site: SitePatterns): LeftOutLine | undefined {
  * "By …", "Penulis: …"), or a bare handle or name that the page's chrome follows (the author
  * handle above the comment counter, as in the seed article), or that repeats the author field.
  */
-function findByline(lines: readonly LogicalLine[], verdict: (LeftOutLine | undefined)[], author: string | undefined): string | undefined {
-  const isStory = (i: number) => !verdict[i] && isStoryLine(lines[i]!.text);
+function findByline(text: readonly string[], verdict: Uint8Array, details: Map<number, string>, author: string | undefined): string | undefined {
+  const BYLINE = REASONS.indexOf('byline') + 1;
+  const isStory = (i: number) => !verdict[i] && isStoryLine(text[i]!);
   let first = 0;
-  while (first < lines.length && !isStory(first)) first++;
-  if (first === lines.length) first = -1;
-  let lastStory = lines.length - 1;
+  while (first < text.length && !isStory(first)) first++;
+  if (first === text.length) first = -1;
+  let lastStory = text.length - 1;
   while (lastStory > first && !isStory(lastStory)) lastStory--;
   const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
   let found: string | undefined;
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = 0; i < text.length; i++) {
     const inHead = first < 0 || i < first;
     const inTail = lastStory >= 0 && i > lastStory;
     if (verdict[i] || !(inHead || inTail)) continue;
-    const text = lines[i]!.text;
-    const explicit = explicitByline(text);
-    const bare = explicit ? undefined : bareByline(text);
-    const chromeNext = verdict[i + 1] !== undefined && verdict[i + 1]!.reason !== 'byline';
+    const explicit = explicitByline(text[i]!);
+    const bare = explicit ? undefined : bareByline(text[i]!);
+    const chromeNext = i + 1 < text.length && verdict[i + 1]! > 0 && verdict[i + 1] !== BYLINE;
     const name = explicit ?? (bare && ((inHead && chromeNext) || (author !== undefined && same(bare, author))) ? bare : undefined);
     if (!name) continue;
-    verdict[i] = leftOut(lines[i]!, 'byline', name);
+    verdict[i] = BYLINE;
+    details.set(i, name);
     found ??= name;
   }
   return found;

@@ -13,13 +13,16 @@ export interface TextLines {
 }
 
 /**
- * A line after hard wrapping is undone: the physical lines a ~70-column wrap broke apart, joined.
- * `block` numbers the runs of lines between blank lines.
+ * The lines after hard wrapping is undone (the physical lines a ~70-column wrap broke apart,
+ * joined), as flat arrays: `line` is each one's first physical line, `block` numbers the runs of
+ * lines between blank lines.
  */
-export interface LogicalLine {
-  text: string;
-  line: number;
-  block: number;
+export interface LogicalLines {
+  text: string[];
+  line: Int32Array;
+  block: Int32Array;
+  /** Blank lines stand between runs of text (not just at the ends). */
+  blankSeparated: boolean;
 }
 
 const isBreak = (c: string) => c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029';
@@ -37,7 +40,8 @@ export function textLines(body: string): TextLines {
     if (isBreak(c)) count += c === '\u2029' ? 2 : 1;
     if (c === '\r' && body[i + 1] === '\n') i++;
   }
-  const out: TextLines = { text: new Array(count), line: new Int32Array(count), indented: new Uint8Array(count) };
+  // text is filled by push: `new Array(count)` of a large count is a slow dictionary-mode array.
+  const out: TextLines = { text: [], line: new Int32Array(count), indented: new Uint8Array(count) };
   let k = 0;
   let n = 1;
   let start = 0;
@@ -46,7 +50,7 @@ export function textLines(body: string): TextLines {
     let b = end;
     while (a < b && isSpace(body[a]!)) a++;
     while (b > a && isSpace(body[b - 1]!)) b--;
-    out.text[k] = a === b ? undefined : body.slice(a, b);
+    out.text.push(a === b ? undefined : body.slice(a, b));
     out.line[k] = n++;
     out.indented[k] = a - start >= 2 || body[start] === '\t' || body[start] === '\u00a0' ? 1 : 0;
     k++;
@@ -57,7 +61,7 @@ export function textLines(body: string): TextLines {
     push(i);
     if (c === '\r' && body[i + 1] === '\n') i++;
     if (c === '\u2029') {
-      out.text[k] = undefined;
+      out.text.push(undefined);
       out.line[k] = n - 1;
       k++;
     }
@@ -106,37 +110,37 @@ export function wrapColumn(lines: TextLines): number | undefined {
  * next line is not indented as a new paragraph. `blankSeparated`: blank lines stand between runs
  * of text (not just at the ends), so they, not single line breaks, separate paragraphs.
  */
-export function logicalLines(lines: TextLines): { lines: LogicalLine[]; blankSeparated: boolean } {
+export function logicalLines(lines: TextLines): LogicalLines {
   const column = wrapColumn(lines);
-  const out: LogicalLine[] = [];
+  const n = lines.text.length;
+  const out: LogicalLines = { text: [], line: new Int32Array(n), block: new Int32Array(n), blankSeparated: false };
   let block = 0;
   let prev: string | undefined;
-  // The physical lines of the logical line being built; most logical lines have just one.
-  let parts: string[] | undefined;
-  let current: LogicalLine | undefined;
+  // The physical lines joined to the logical line being built; most logical lines have none.
+  let more: string[] | undefined;
   const flush = () => {
-    if (current && parts) current.text = parts.join(' ');
-    if (current) out.push(current);
-    current = undefined;
-    parts = undefined;
+    const k = out.text.length - 1;
+    if (k >= 0 && more) out.text[k] = `${out.text[k]} ${more.join(' ')}`;
+    more = undefined;
   };
-  for (let i = 0; i < lines.text.length; i++) {
+  for (let i = 0; i < n; i++) {
     const t = lines.text[i];
     if (t === undefined) {
-      flush();
       prev = undefined;
       continue;
     }
-    if (prev === undefined && out.length + (current ? 1 : 0) > 0) block++;
+    if (prev === undefined && out.text.length > 0) block++;
     const wrapped = prev !== undefined && column !== undefined && !lines.indented[i] && prev.length + 1 + firstWordLength(t) > column;
-    if (wrapped && current) {
-      (parts ??= [current.text]).push(t);
-    } else {
+    if (wrapped) (more ??= []).push(t);
+    else {
       flush();
-      current = { text: t, line: lines.line[i]!, block };
+      out.line[out.text.length] = lines.line[i]!;
+      out.block[out.text.length] = block;
+      out.text.push(t);
     }
     prev = t;
   }
   flush();
-  return { lines: out, blankSeparated: block > 0 };
+  out.blankSeparated = block > 0;
+  return out;
 }
