@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { LOCALES, type Locale } from './config';
+import { readArticleText, type LeftOutLine } from './newsroom/article-text/read-article-text';
+import type { SitePatterns } from './newsroom/article-text/site-patterns';
 
 const httpUrl = z
   .string()
@@ -44,6 +46,8 @@ export function articleSchema(topics: readonly string[]) {
       imageUrl: httpUrl.optional(),
       /** false: not a breaking story; it goes only to daily-digest subscribers. Default true. */
       breaking: z.boolean().optional(),
+      /** Lines of the body to keep although Kilat would leave them out as site chrome (as listed by a preview). */
+      keep: z.array(text(2000)).max(100).optional(),
     })
     .strict();
 }
@@ -66,20 +70,44 @@ export interface Article {
   breaking?: false;
 }
 
-export function toArticle(input: ArticleInput, defaultLocale: Locale): Article {
+/**
+ * The article as it is stored and sent. The body is read as newsrooms hand it over
+ * (src/newsroom/article-text): paragraphs as a reader sees them, site chrome left out, the author
+ * line as the byline when the article names no author. `sitePatterns`: the operator's
+ * ARTICLE_BOILERPLATE.
+ */
+export function toArticle(input: ArticleInput, defaultLocale: Locale, sitePatterns?: SitePatterns): Article {
+  return readArticle(input, defaultLocale, sitePatterns).article;
+}
+
+/** toArticle, and the lines of the body it left out and why (for --dry-run and previews). */
+export function readArticle(input: ArticleInput, defaultLocale: Locale, sitePatterns?: SitePatterns): { article: Article; leftOut: LeftOutLine[] } {
+  let text = readArticleText(input.body, { author: input.author, sitePatterns, keep: input.keep });
+  // A body that is nothing but what looks like chrome is sent as written: an email without a story
+  // helps nobody, and the editor sees in the preview that nothing was left out.
+  if (text.paragraphs.length === 0) text = { paragraphs: splitParagraphs(input.body), leftOut: [] };
+  const summary = input.summary?.trim() || undefined;
   return {
-    id: input.id,
-    title: input.title,
-    url: input.url,
-    summary: input.summary?.trim() || undefined,
-    paragraphs: splitParagraphs(input.body),
-    locale: input.locale ?? defaultLocale,
-    topics: [...new Set(input.topics ?? [])],
-    author: input.author,
-    publishedAt: input.publishedAt,
-    imageUrl: input.imageUrl,
-    ...(input.breaking === false ? { breaking: false as const } : {}),
+    article: {
+      id: input.id,
+      title: input.title,
+      url: input.url,
+      summary,
+      paragraphs: text.paragraphs,
+      locale: input.locale ?? defaultLocale,
+      topics: [...new Set(input.topics ?? [])],
+      author: input.author ?? text.byline,
+      publishedAt: input.publishedAt,
+      imageUrl: input.imageUrl,
+      ...(input.breaking === false ? { breaking: false as const } : {}),
+    },
+    leftOut: text.leftOut,
   };
+}
+
+/** The lead: the summary when one is given, else the first paragraph of the story; also the preheader. */
+export function leadOf(article: Pick<Article, 'summary' | 'paragraphs'>): string {
+  return article.summary ?? article.paragraphs[0] ?? '';
 }
 
 /** Blank lines separate paragraphs; line breaks inside one are folded to spaces. */

@@ -84,7 +84,7 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     links: createLinks({ publicUrl: config.publicUrl, signer, tags, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds }),
     tags,
     queues,
-    publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale }, input),
+    publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),
     webhooks: config.webhookUrl ? createWebhookEmitter({ queue: queues.webhooks, logger, retryBaseMs: config.webhookRetryBaseMs }) : noWebhooks,
     dataRights: new DataRights({ subscribers, hasher }),
     digestPrefs: new DigestPreferences({ redis, keys }),

@@ -13,7 +13,8 @@ import { waitForRedis } from '../redis';
 import { checkRelay } from '../mail/relay-check';
 import { articleSchema, toArticle } from '../article';
 import type { AlertStatus } from '../alerts/alert-store';
-import { ArticleFileError, parseArticleFile, type ArticleDraft } from '../newsroom/article-file';
+import { ArticleFileError, readArticleFile, type ArticleDraft } from '../newsroom/article-file';
+import { dryRunReport } from '../newsroom/article-text/dry-run-report';
 import { ExtractError, extractArticleFromUrl } from '../newsroom/extract-article';
 import { parseAllowList } from '../newsroom/fetch-content';
 import { ImportFileError, importSubscribersCsv } from '../subscribers/import-csv';
@@ -118,10 +119,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--topics <list>', 'override the topics, comma-separated')
     .option('--id <id>', 'article id (makes a re-publish a duplicate)')
     .option('--not-breaking', 'not breaking news: daily-digest subscribers only')
-    .option('--dry-run', 'validate and print the article, publish nothing')
-    .action(async (file: string | undefined, o: { url?: string; locale?: string; topics?: string; id?: string; notBreaking?: boolean; dryRun?: boolean }) => {
+    .option('--dry-run', 'print the article as it will be sent and every line left out of it, and why; publish nothing')
+    .option('--keep <line>', 'keep this line of the story although it looks like site chrome (repeatable; as --dry-run lists it)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (file: string | undefined, o: { url?: string; locale?: string; topics?: string; id?: string; notBreaking?: boolean; dryRun?: boolean; keep: string[] }) => {
       if (!file === !o.url) throw new CliError('give either a FILE or --url URL', EXIT.usage);
       let draft: ArticleDraft;
+      let bodyLine = 1;
       // A file is read (and refused) before any configuration or Redis is needed; a page needs the
       // configuration first (FETCH_ALLOW_HOSTS).
       if (file) {
@@ -131,7 +134,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         } catch (e) {
           throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
-        draft = parseArticleFile(path.basename(file), content);
+        ({ draft, bodyLine } = readArticleFile(path.basename(file), content));
       } else {
         const { config } = await context();
         draft = await extractArticleFromUrl(o.url!, { allow: parseAllowList(config.fetchAllowHosts) });
@@ -140,6 +143,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (o.topics) draft.topics = o.topics.split(',').map((t) => t.trim()).filter(Boolean);
       if (o.id) draft.id = o.id;
       if (o.notBreaking) draft.breaking = false;
+      if (o.keep.length > 0) draft.keep = [...(Array.isArray(draft.keep) ? draft.keep : []), ...o.keep];
       const { config, core } = await context();
       const parsed = articleSchema(config.topics).safeParse(draft);
       if (!parsed.success) {
@@ -147,7 +151,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new CliError(`the article is not valid: ${i.path.join('.') || 'article'}: ${i.message}`);
       }
       if (o.dryRun) {
-        out(JSON.stringify(toArticle(parsed.data, config.defaultLocale), null, 2));
+        out(JSON.stringify(dryRunReport(parsed.data, config, bodyLine), null, 2));
         return;
       }
       const r = await core.publish(parsed.data);

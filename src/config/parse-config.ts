@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../paths';
+import { parseArticleBoilerplate } from './article-boilerplate';
 import { ConfigError, invalid } from './config-error';
 import { parseDkim } from './dkim';
 import { parseDuration } from './duration';
@@ -138,6 +139,8 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     dkim: parseDkim(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
     /** Seconds after which an article is too old to alert about; 0 = no limit. */
     alertMaxAgeSeconds: parseDuration(e.ALERT_MAX_AGE),
+    /** The operator's site-chrome patterns (ARTICLE_BOILERPLATE), checked at start. */
+    articleBoilerplate: parseArticleBoilerplate(e.ARTICLE_BOILERPLATE),
   };
 }
 

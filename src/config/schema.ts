@@ -155,6 +155,8 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(s|m|h|d)?$/i, 'a number of seconds or a duration such as 90m, 6h or 1d (0 turns the guard off)')
     .default('6h'),
+  // A file of site-chrome patterns (one a line, plain text; see README "How Kilat reads a story").
+  ARTICLE_BOILERPLATE: z.string().min(1).optional(),
 });
 
 /** The settings after validation and defaults, keyed by variable name. */

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 /** What a file or page yields before validation: the fields of the publish request. */
 export type ArticleDraft = Record<string, unknown>;
 
-const FRONT_MATTER_FIELDS = ['id', 'title', 'url', 'summary', 'locale', 'topics', 'author', 'publishedAt', 'imageUrl', 'breaking'];
+const FRONT_MATTER_FIELDS = ['id', 'title', 'url', 'summary', 'locale', 'topics', 'author', 'publishedAt', 'imageUrl', 'breaking', 'keep'];
 
 /**
  * Reads an article file: `.json` is the publish request itself; anything else is text or Markdown
@@ -11,29 +11,45 @@ const FRONT_MATTER_FIELDS = ['id', 'title', 'url', 'summary', 'locale', 'topics'
  * first non-empty line is the title (a leading Markdown `#` dropped) and the rest is the body.
  */
 export function parseArticleFile(name: string, content: string): ArticleDraft {
+  return readArticleFile(name, content).draft;
+}
+
+/** parseArticleFile, and the file line the body starts on (so left-out lines can be named by file line). */
+export function readArticleFile(name: string, content: string): { draft: ArticleDraft; bodyLine: number } {
   if (/\.json$/i.test(name)) {
     try {
-      return JSON.parse(content) as ArticleDraft;
+      return { draft: JSON.parse(content) as ArticleDraft, bodyLine: 1 };
     } catch (err) {
       throw new ArticleFileError(`${name} is not valid JSON: ${(err as Error).message}`);
     }
   }
-  const { data, content: rest } = splitFrontMatter(name, content.replace(/^\uFEFF/, ''));
+  const text = content.replace(/^\uFEFF/, '');
+  const { data, content: rest } = splitFrontMatter(name, text);
   const unknown = Object.keys(data).filter((k) => !FRONT_MATTER_FIELDS.includes(k));
   if (unknown.length > 0) throw new ArticleFileError(`${name}: unknown front matter field(s): ${unknown.join(', ')}`);
   const draft: ArticleDraft = { ...data };
   if (typeof draft.topics === 'string') draft.topics = draft.topics.split(/[,;]\s*/).filter(Boolean);
   let body = rest.replace(/\r\n?/g, '\n');
+  let bodyLine = lineCount(text.slice(0, text.length - rest.length)) + 1;
   if (draft.title === undefined) {
     const lines = body.split('\n');
     const first = lines.findIndex((l) => l.trim() !== '');
     if (first < 0) throw new ArticleFileError(`${name} is empty`);
     draft.title = lines[first]!.replace(/^#+\s*/, '').trim();
     body = lines.slice(first + 1).join('\n');
+    bodyLine += first + 1;
   }
+  // stripMarkdown trims: the blank lines it drops at the start still count.
+  bodyLine += lineCount(body.slice(0, body.length - body.trimStart().length));
   draft.body = stripMarkdown(body);
-  return draft;
+  return { draft, bodyLine };
 }
+
+const lineCount = (s: string) => {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+};
 
 /**
  * Front matter is data, never code: a `---` line (or `---yaml`, `---json`) opens it and a `---` or

@@ -1,6 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import type { ArticleDraft } from './article-file';
+import { htmlToBlocks, markupDepth, MAX_HTML_DEPTH } from './article-text/html-to-blocks';
 import { fetchContent, type AllowList } from './fetch-content';
 
 const MAX_BYTES = 5 * 1024 * 1024;
@@ -12,17 +13,9 @@ export class ExtractError extends Error {
   }
 }
 
-/** Paragraph texts of an HTML fragment, with block boundaries kept as blank lines. */
+/** Paragraph texts of an HTML fragment, page furniture and site chrome left out (see htmlToBlocks). */
 export function htmlToParagraphs(htmlText: string): string[] {
-  const dom = new JSDOM(`<body>${htmlText}</body>`, { virtualConsole: new VirtualConsole() });
-  const doc = dom.window.document;
-  const blocks = [...doc.body.querySelectorAll('p, h2, h3, h4, li, blockquote, pre')].filter(
-    // Only the innermost blocks, so a <li><p>…</p></li> is not counted twice.
-    (el) => !el.querySelector('p, h2, h3, h4, li, blockquote, pre'),
-  );
-  const texts = (blocks.length > 0 ? blocks : [doc.body]).map((el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim()).filter(Boolean);
-  dom.window.close();
-  return texts;
+  return htmlToBlocks(htmlText).paragraphs;
 }
 
 /**
@@ -43,6 +36,7 @@ export async function extractArticleFromUrl(url: string, opts: { allow: AllowLis
 }
 
 export function extractArticleFromHtml(page: string, url: string): ArticleDraft {
+  if (markupDepth(page) > MAX_HTML_DEPTH * 2) throw new ExtractError(`the page at ${url} nests its markup too deeply to be read`);
   const dom = new JSDOM(page, { url, virtualConsole: new VirtualConsole() });
   const doc = dom.window.document;
   const canonical = doc.querySelector('link[rel="canonical"]')?.getAttribute('href');

@@ -7,7 +7,8 @@ import type { Keys } from '../keys';
 import type { Logger } from '../logger';
 import { articleSchema, type ArticleInput } from '../article';
 import type { PublishResult } from '../alerts/publish';
-import { htmlToParagraphs } from './extract-article';
+import { htmlToBlocks } from './article-text/html-to-blocks';
+import type { LeftOutLine } from './article-text/read-article-text';
 import { fetchContent, FetchError, type AllowList, type FetchedContent } from './fetch-content';
 
 export interface FeedWatcherDeps {
@@ -109,11 +110,13 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       }
       let published = 0;
       for (const { item, guid } of fresh.slice(suppressed.length)) {
+        const content = bodyOf(item.content, item.description, item.title);
+        if (content.leftOut.length > 0) log.info({ guid, leftOut: content.leftOut.map((l) => `${l.reason}: ${l.text.slice(0, 80)}`) }, 'feed item: page furniture left out of the story');
         const input = {
           id: `feed-${createHash('sha256').update(`${feed.url}\n${guid}`).digest('hex').slice(0, 40)}`,
           title: (item.title ?? '').replace(/\s+/g, ' ').trim().slice(0, 300),
           url: httpUrl(item.url),
-          body: bodyOf(item.content, item.description, item.title),
+          body: content.body,
           locale: feed.locale,
           topics: feed.topics,
           author: item.authors[0]?.name?.replace(/\s+/g, ' ').trim().slice(0, 200) || undefined,
@@ -165,11 +168,13 @@ function httpUrl(v: string | null | undefined): string | undefined {
   }
 }
 
-function bodyOf(content: string | null, description: string | null, title: string | null): string {
+/** The item's story as text (blank lines between blocks), and the page furniture its HTML lost. */
+function bodyOf(content: string | null, description: string | null, title: string | null): { body: string; leftOut: LeftOutLine[] } {
   for (const html of [content, description]) {
     if (!html) continue;
-    const text = htmlToParagraphs(html).join('\n\n').slice(0, 200_000);
-    if (text.trim()) return text;
+    const blocks = htmlToBlocks(html);
+    const text = blocks.paragraphs.join('\n\n').slice(0, 200_000);
+    if (text.trim()) return { body: text, leftOut: blocks.leftOut };
   }
-  return (title ?? '').trim() || '-';
+  return { body: (title ?? '').trim() || '-', leftOut: [] };
 }

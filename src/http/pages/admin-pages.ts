@@ -88,13 +88,16 @@ export interface ArticleFormValues {
   topics?: string[];
   breaking?: boolean;
   testTo?: string;
+  /** Lines the editor chose to keep although Kilat would leave them out. */
+  keep?: string[];
 }
 
 export function composeForm(topics: string[], topicNames: Record<string, string>, v: ArticleFormValues, message?: { kind: 'ok' | 'error'; text: string }): SafeHtml {
   return html`<section aria-labelledby="compose-h">
 <h2 id="compose-h">New alert</h2>
 ${message ? html`<p class="${message.kind}" role="${message.kind === 'error' ? 'alert' : 'status'}">${message.text}</p>` : ''}
-<form method="post" action="/admin/preview">
+<form method="post" action="/admin/preview" id="compose">
+  ${(v.keep ?? []).map((k) => html`<input type="hidden" name="keep" value="${k}">`)}
   <label for="title">Headline</label>
   <input id="title" name="title" type="text" maxlength="300" required value="${v.title ?? ''}">
   <div class="row">

@@ -10,7 +10,7 @@ import type { Keys } from '../../keys';
 import type { Logger } from '../../logger';
 import { maskEmail } from '../../logger';
 import type { AlertStore } from '../../alerts/alert-store';
-import { articleSchema, toArticle, type ArticleInput } from '../../article';
+import { articleSchema, readArticle, toArticle, type ArticleInput } from '../../article';
 import type { PublishResult } from '../../alerts/publish';
 import type { Previewer } from '../../newsroom/preview';
 import { readCurve } from '../../ops/metrics-recorder';
@@ -19,6 +19,7 @@ import { createAdminSession } from '../admin-session';
 import { HttpError } from '../errors';
 import type { SafeHtml } from '../pages/html';
 import { html } from '../pages/html';
+import { leftOutSection } from '../pages/left-out-section';
 import { adminLayout, alertDetail, alertsTable, composeForm, deliveryCurve, loginForm, previewSection, type ArticleFormValues } from '../pages/admin-pages';
 
 export interface AdminDeps {
@@ -113,11 +114,13 @@ export function adminRoutes(deps: AdminDeps): Router {
       topics,
       breaking: b.breaking === 'false' ? false : undefined,
       testTo: str(b.testTo),
+      keep: (Array.isArray(b.keep) ? b.keep : b.keep === undefined ? [] : [b.keep]).filter((k): k is string => typeof k === 'string'),
     };
     const draft: Record<string, unknown> = { title: values.title ?? '', body: values.body ?? '', locale: values.locale, topics };
     if (values.url?.trim()) draft.url = values.url.trim();
     if (values.summary?.trim()) draft.summary = values.summary;
     if (values.breaking === false) draft.breaking = false;
+    if (values.keep!.length > 0) draft.keep = values.keep;
     const parsed = schema.safeParse(draft);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -129,8 +132,9 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/admin/preview', session.requirePage, form, async (req, res) => {
     const { values, input, error } = readForm(req);
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
-    const preview = await deps.previewer.preview(toArticle(input, config.defaultLocale));
-    await dashboard(res, 200, values, previewSection(preview));
+    const { article, leftOut } = readArticle(input, config.defaultLocale, config.articleBoilerplate);
+    const preview = await deps.previewer.preview(article);
+    await dashboard(res, 200, values, html`${leftOutSection(leftOut, 'compose')}${previewSection(preview)}`);
   });
 
   router.post('/admin/test-send', session.requirePage, form, async (req, res) => {
@@ -138,7 +142,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
     const to = normaliseAddress(values.testTo ?? '');
     if (!to.ok) return dashboard(res, 400, values, undefined, { kind: 'error', text: `Test address: ${to.reason}` });
-    const article = toArticle(input, config.defaultLocale);
+    const article = toArticle(input, config.defaultLocale, config.articleBoilerplate);
     try {
       await deps.previewer.testSend(article, article.locale, to.address);
     } catch (err) {

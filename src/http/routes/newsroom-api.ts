@@ -22,7 +22,7 @@ export function newsroomApiRoutes(deps: AppDeps, schemas: ApiSchemas, publisher:
     if (!previewer) throw new HttpError(503, 'service_unavailable', 'Preview is not available in this process.');
     const parsed = schemas.article.safeParse(req.body);
     if (!parsed.success) throw new HttpError(400, 'validation_failed', firstIssue(parsed.error));
-    res.json(await previewer.preview(toArticle(parsed.data, deps.config.defaultLocale)));
+    res.json(await previewer.preview(toArticle(parsed.data, deps.config.defaultLocale, deps.config.articleBoilerplate)));
   });
 
   router.post('/articles/test-send', publisher, ...json, async (req, res) => {
@@ -31,7 +31,7 @@ export function newsroomApiRoutes(deps: AppDeps, schemas: ApiSchemas, publisher:
     if (!parsed.success) throw new HttpError(400, 'validation_failed', firstIssue(parsed.error));
     const to = normaliseAddress(parsed.data.to);
     if (!to.ok) throw new HttpError(400, 'validation_failed', `to: ${to.reason}`);
-    const article = toArticle(parsed.data.article, deps.config.defaultLocale);
+    const article = toArticle(parsed.data.article, deps.config.defaultLocale, deps.config.articleBoilerplate);
     try {
       await previewer.testSend(article, parsed.data.locale ?? article.locale, to.address);
     } catch (err) {
