@@ -161,7 +161,23 @@ const schema = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(s|m|h|d)?$/i, 'a number of seconds or a duration such as 90m, 6h or 1d (0 turns the guard off)')
     .default('6h'),
+  // Issue 12: sites allowed to embed the sign-up box (comma list of origins, e.g. https://berita.example.com).
+  EMBED_ORIGINS: z
+    .string()
+    .refine((v) => v.split(',').every((o) => isOrigin(o.trim())), 'a comma-separated list of origins such as https://berita.example.com (scheme, host and optional port; no path)')
+    .optional(),
+  // Issue 12: `altcha` asks every sign-up for a self-hosted proof of work (no third party, no cookie).
+  SIGNUP_CHALLENGE: z.enum(['off', 'altcha']).default('off'),
 });
+
+function isOrigin(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === v.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -229,6 +245,10 @@ export interface Config {
   dkim: DkimConfig | undefined;
   /** Seconds after which an article is too old to alert about; 0 = no limit. */
   alertMaxAgeSeconds: number;
+  /** Origins allowed to embed the sign-up box (EMBED_ORIGINS), normalised by URL; empty = none. */
+  embedOrigins: string[];
+  /** SIGNUP_CHALLENGE: a proof-of-work challenge on every sign-up path, or none. */
+  signupChallenge: 'off' | 'altcha';
 }
 
 /** How to reach the SMTP relay. */
@@ -388,6 +408,8 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     bounceDomain: e.BOUNCE_DOMAIN?.toLowerCase(),
     dkim: parseDkim(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
     alertMaxAgeSeconds: parseDuration(e.ALERT_MAX_AGE),
+    embedOrigins: [...new Set((e.EMBED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean).map((o) => new URL(o).origin))],
+    signupChallenge: e.SIGNUP_CHALLENGE,
   };
 }
 

@@ -22,6 +22,7 @@ import { BounceHandler } from './subscribers/bounce-handler';
 import { DataRights } from './subscribers/data-rights';
 import { SubscriptionService } from './subscribers/subscription-service';
 import { DigestPreferences } from './subscribers/digest-preferences';
+import { createSignupTracking } from './subscribers/signup-tracking';
 
 export interface ApiServer {
   core: Core;
@@ -43,7 +44,8 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
   const transport = createTransportFromConfig(config);
   const mailer = createMailer({ renderer: createRendererFromConfig(config, catalog), transport, ...senderOptions(config) });
   const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
-  const dataRights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher });
+  const signups = createSignupTracking(config, core);
+  const dataRights = new DataRights({ subscribers: core.subscribers, hasher: core.hasher, attribution: signups.attribution });
   const previewer = createPreviewer({ mailer, publicUrl: config.publicUrl });
   const publish = (input: ArticleInput) => publishArticle({ alerts: core.alerts, queues: core.queues, defaultLocale: config.defaultLocale }, input);
   const app = createApp({
@@ -58,6 +60,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
       queues: core.queues,
       events: config.webhookUrl ? createWebhookEmitter(core.queues.webhooks, logger, config.webhookRetryBaseMs) : undefined,
       dataRights,
+      attribution: signups.attribution,
     }),
     bounces: new BounceHandler({
       subscribers: core.subscribers,
@@ -79,6 +82,7 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
     previewer,
     metrics,
     digestPrefs: new DigestPreferences({ redis: core.redis, keys: core.keys }),
+    embed: { stats: signups.stats, challenge: signups.challenge },
     extraRoutes: [
       adminRoutes({
         config,
