@@ -85,7 +85,7 @@
     '.kilat-box .kilat-title{font-weight:700;font-size:1.1em;margin:0 0 .5rem}' +
     '.kilat-box label{display:block;font-weight:600;margin:0 0 .3rem}' +
     '.kilat-row{display:flex;flex-wrap:wrap;gap:.5rem}' +
-    '.kilat-box input{flex:1 1 11rem;min-width:0;font:inherit;padding:.5rem .6rem;border:2px solid #767676;border-radius:4px;background:#fff;color:#1a1a1a}' +
+    '.kilat-box input{flex:1 1 8rem;min-width:0;font:inherit;padding:.5rem .6rem;border:2px solid #767676;border-radius:4px;background:#fff;color:#1a1a1a}' +
     '.kilat-box button{font:inherit;font-weight:700;padding:.5rem 1rem;border:0;border-radius:4px;background:var(--ka);color:var(--kc);cursor:pointer}' +
     '.kilat-box :focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}' +
     '.kilat-box .kilat-msg{min-height:1.45em;margin:.35rem 0}.kilat-box .kilat-err{color:#8a0010;background:#fdecee;padding:0 .3rem}' +

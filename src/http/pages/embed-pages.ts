@@ -137,7 +137,6 @@ export function formSnippet(base: string, s: Strings, c: SnippetChoice, challeng
   return html`<form method="post" action="${base}/subscribe" class="kilat-signup"${challenge ? new SafeHtml(' data-kilat-challenge') : ''}>
   <input type="hidden" name="locale" value="${c.locale}">${new SafeHtml(topics)}
   <input type="hidden" name="source" value="ARTICLE_URL">
-  <input type="hidden" name="redirect" value="ARTICLE_URL">
   <div style="position:absolute;left:-10000px" aria-hidden="true"><label>Website <input type="text" name="website" tabindex="-1" autocomplete="off"></label></div>
   <label for="kilat-email">${p.emailLabel}</label>
   <input id="kilat-email" type="email" name="email" autocomplete="email" required>
@@ -162,7 +161,7 @@ export function scriptSnippet(base: string, c: SnippetChoice): string {
   if (c.accent) data.push(`data-accent="${c.accent}"`);
   if (c.bg) data.push(`data-bg="${c.bg}"`);
   if (c.text) data.push(`data-text="${c.text}"`);
-  return `<div data-kilat-signup ${data.join(' ')} style="min-height:12.5rem"></div>
+  return `<div data-kilat-signup ${data.join(' ')} style="min-height:16.5rem"></div>
 <script src="${base}/embed.js" async></script>`;
 }
 

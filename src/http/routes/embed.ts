@@ -104,7 +104,8 @@ export function embedRoutes(deps: AppDeps, o: { origins: EmbedOrigins; intake: S
 
   const frame = (res: Response, status: number, q: ReturnType<typeof frameQuery>, title: string, body: Parameters<typeof embedFrameLayout>[0]['body']) => {
     res.removeHeader('X-Frame-Options');
-    res.set({ 'Content-Security-Policy': frameCsp, 'Cache-Control': 'no-store' });
+    // same-origin: the frame's own form post then carries its Origin (under no-referrer it is "null").
+    res.set({ 'Content-Security-Policy': frameCsp, 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' });
     res.status(status).type('html').send(embedFrameLayout({ locale: q.locale, title, colours: q.colours, body, script: true }));
   };
 
