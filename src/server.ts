@@ -10,6 +10,7 @@ import { publishArticle } from './alerts/publish';
 import type { ArticleInput } from './article';
 import { createApp } from './http/app';
 import { adminRoutes } from './http/routes/admin';
+import { adminEmbedRoutes } from './http/routes/admin-embed';
 import { createSignupLimits } from './http/rate-limits';
 import { createTransportFromConfig, outboxDir } from './mail/create-transport';
 import { createRendererFromConfig } from './mail/create-renderer';
@@ -94,7 +95,9 @@ export async function startApi(config: Config, logger: Logger): Promise<ApiServe
         publish,
         queues: core.queues.all(),
         topicNames: catalog.en.page.topics,
+        signupStats: signups.stats,
       }),
+      adminEmbedRoutes({ config, redis: core.redis, keys: core.keys, catalog }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

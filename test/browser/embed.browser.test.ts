@@ -6,11 +6,12 @@ import { freePort } from '../../src/dev/embedded-redis';
 import { loadCatalog } from '../../src/i18n';
 import { formSnippet, iframeSnippet, scriptSnippet } from '../../src/http/pages/embed-pages';
 import { accessibilityBasics, launchBrowser, screenshot } from '../helpers/browser';
-import { linkIn, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { linkIn, PUBLISHER_TOKEN, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 
 declare const document: any;
 declare const window: any;
 declare const PerformanceObserver: any;
+declare function getComputedStyle(el: any): any;
 
 type Kind = 'form' | 'iframe' | 'script';
 
@@ -44,7 +45,7 @@ async function startNewsSite(port: number, kilatBase: string): Promise<{ origin:
 <title>Panglima militer Tiongkok berjanji memperkuat hubungan dengan Rusia · Berita</title>
 <style>body{margin:0;font:18px/1.6 Georgia,serif;color:#1a1a1a;background:#fff}header{background:#0d3b66;color:#fff;padding:.6rem 1rem;font:700 1.1rem system-ui}
 article{max-width:42rem;margin:0 auto;padding:1rem} h1{font-size:1.7rem;line-height:1.25}
-.kilat-signup label{display:block;font-weight:600;margin:.5rem 0 .25rem} .kilat-signup input[type=email]{width:100%;max-width:22rem;font:inherit;padding:.4rem;border:2px solid #767676}
+.kilat-signup label{display:block;font-weight:600;margin:.5rem 0 .25rem} .kilat-signup input[type=email]{box-sizing:border-box;width:100%;max-width:22rem;font:inherit;padding:.4rem;border:2px solid #767676}
 .kilat-signup button{font:inherit;margin-top:.5rem;padding:.4rem 1rem;background:#0d3b66;color:#fff;border:0}</style></head>
 <body><header>BERITA</header><article><h1>Panglima militer Tiongkok berjanji memperkuat hubungan dengan Rusia</h1>
 <p>${escape(paragraphs[0]!)}</p><p>${escape(paragraphs[1]!)}</p>
@@ -208,6 +209,49 @@ describe('the sign-up box embedded on the news site, in Chromium', () => {
       await waitUntil(async () => /gagal/.test((await box.locator('[aria-live]').textContent()) ?? ''), 10_000, 'script error shown');
       await screenshot(page, 'embed-foreign-script-1200');
       for (const e of ['asing-form', 'asing-skrip']) expect(await k.api.core.subscribers.findByEmail(`${e}@contoh.co.id`)).toBeUndefined();
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test.each([375, 1200])('/admin shows sign-ups per source and day, and /admin/embed builds the snippets with a live preview at %i px', async (width) => {
+    const browser = await launchBrowser({ width, height: 900 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${k.baseUrl}/admin/embed`);
+      expect(new URL(page.url()).pathname).toBe('/admin/login');
+      await page.getByLabel('Publisher token').fill(PUBLISHER_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      expect(new URL(page.url()).pathname).toBe('/admin/embed');
+
+      await page.getByLabel('Language').selectOption('en');
+      await page.getByLabel('World').check();
+      await page.getByLabel('Accent colour (hex)').fill('#0d3b66');
+      await page.getByRole('button', { name: 'Update snippets and preview' }).click();
+      const script = await page.getByLabel('Snippet (select all and copy)').nth(2).inputValue();
+      expect(script).toBe(`<div data-kilat-signup data-locale="en" data-topics="dunia" data-accent="#0d3b66" style="min-height:16.5rem"></div>\n<script src="${k.baseUrl}/embed.js" async></script>`);
+      expect(await page.getByLabel('Snippet (select all and copy)').nth(0).inputValue()).toContain(`action="${k.baseUrl}/subscribe"`);
+      expect(await page.getByLabel('Snippet (select all and copy)').nth(1).inputValue()).toContain(`${k.baseUrl}/embed?accent=0d3b66&amp;lang=en&amp;topics=dunia`);
+      expect(await page.getByText(news.origin).count()).toBeGreaterThan(0);
+      // the live preview is the real frame, in English, in the chosen colour
+      const preview = page.frameLocator('iframe[title="Sign-up box preview"]');
+      await preview.getByLabel('Email address').waitFor();
+      expect(await preview.getByRole('button', { name: 'Subscribe' }).evaluate((b: any) => getComputedStyle(b).backgroundColor)).toBe('rgb(13, 59, 102)');
+      const a11y = await accessibilityBasics(page);
+      expect({ unlabelled: a11y.unlabelled, lowContrast: a11y.lowContrast, fitsWidth: a11y.fitsWidth }).toEqual({ unlabelled: [], lowContrast: [], fitsWidth: true });
+      await screenshot(page, `admin-embed-${width}`);
+
+      // the dashboard: one row per article and form kind, with the sign-ups and confirmations of
+      // the two readers each snippet brought in above (this file's tests run in order)
+      await page.goto(`${k.baseUrl}/admin`);
+      const table = page.getByRole('region', { name: /Sign-ups by source/ });
+      for (const kind of ['form', 'iframe', 'script'] as const) {
+        const row = table.getByRole('row').filter({ hasText: news.article(kind) });
+        expect(await row.count()).toBe(1);
+        expect(await row.getByRole('cell').allTextContents()).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\d$/), news.article(kind), kind, '2', '2']);
+      }
+      await table.scrollIntoViewIfNeeded();
+      await screenshot(page, `admin-signups-${width}`);
     } finally {
       await browser.close();
     }

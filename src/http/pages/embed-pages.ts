@@ -135,6 +135,7 @@ export function formSnippet(base: string, s: Strings, c: SnippetChoice, challeng
   const p = s.page;
   const topics = c.topics.map((t) => `\n  <input type="hidden" name="topics" value="${t}">`).join('');
   return html`<form method="post" action="${base}/subscribe" class="kilat-signup"${challenge ? new SafeHtml(' data-kilat-challenge') : ''}>
+  <p><strong>${p.title}</strong></p>
   <input type="hidden" name="locale" value="${c.locale}">${new SafeHtml(topics)}
   <input type="hidden" name="source" value="ARTICLE_URL">
   <div style="position:absolute;left:-10000px" aria-hidden="true"><label>Website <input type="text" name="website" tabindex="-1" autocomplete="off"></label></div>
@@ -225,8 +226,8 @@ ${
   rows.length === 0
     ? html`<p>No sign-ups in this period.</p>`
     : html`<div class="table-wrap"><table>
-<thead><tr><th scope="col">Day</th><th scope="col">Source</th><th scope="col" class="wide">Form</th><th scope="col">Sign-ups</th><th scope="col">Confirmed</th></tr></thead>
-<tbody>${rows.map((r) => html`<tr><td>${r.day}</td><td class="reason">${r.source || '(direct)'}</td><td class="wide">${r.kind}</td><td>${r.signups}</td><td>${r.confirmations}</td></tr>`)}</tbody>
+<thead><tr><th scope="col">Day</th><th scope="col">Source</th><th scope="col">Form</th><th scope="col">Sign-ups</th><th scope="col">Confirmed</th></tr></thead>
+<tbody>${rows.map((r) => html`<tr><td>${r.day}</td><td class="reason">${r.source || '(direct)'}</td><td>${r.kind}</td><td>${r.signups}</td><td>${r.confirmations}</td></tr>`)}</tbody>
 </table></div>`
 }
 <p class="note"><a href="/admin/embed">Embed the sign-up box on your articles</a> · JSON: <code>GET /api/stats/signups?from=${range.from}&amp;to=${range.to}</code></p>
