@@ -257,3 +257,56 @@ describe('the sign-up box embedded on the news site, in Chromium', () => {
     }
   });
 });
+
+describe('SIGNUP_CHALLENGE=altcha in Chromium', () => {
+  let k: Kilat;
+  let news: Awaited<ReturnType<typeof startNewsSite>>;
+  beforeAll(async () => {
+    const port = await freePort();
+    k = await startKilat({ workers: false, env: { EMBED_ORIGINS: `http://localhost:${port}`, SIGNUP_CHALLENGE: 'altcha' } });
+    news = await startNewsSite(port, k.baseUrl);
+  });
+  afterAll(async () => {
+    await news.close();
+    await k.stop();
+  });
+
+  test('the browser solves the proof of work on Kilat’s own page, in the frame and in the script box; without JavaScript the form says why it cannot go', async () => {
+    const browser = await launchBrowser({ width: 1200, height: 900 });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${k.baseUrl}/`);
+      await page.getByLabel(/Alamat email/).fill('tantangan-halaman@contoh.co.id');
+      await page.getByRole('button', { name: /Berlangganan/ }).click();
+      await page.locator('h1', { hasText: 'Periksa kotak masuk' }).waitFor({ timeout: 20_000 });
+
+      await page.goto(news.article('iframe'));
+      const frame = page.frameLocator('iframe');
+      await frame.getByLabel('Alamat email').fill('tantangan-bingkai@contoh.co.id');
+      await frame.getByRole('button', { name: 'Berlangganan' }).click();
+      await frame.getByRole('status').waitFor({ timeout: 20_000 });
+
+      await page.goto(news.article('script'));
+      const box = page.locator('[data-kilat-signup]');
+      await box.getByLabel('Alamat email').fill('tantangan-skrip@contoh.co.id');
+      await box.getByRole('button', { name: 'Berlangganan' }).click();
+      await box.getByRole('status').waitFor({ timeout: 20_000 });
+      for (const e of ['halaman', 'bingkai', 'skrip']) expect(await k.api.core.subscribers.findByEmail(`tantangan-${e}@contoh.co.id`)).toBeDefined();
+    } finally {
+      await browser.close();
+    }
+    const noJs = await launchBrowser({ width: 375, height: 800, javaScriptEnabled: false });
+    try {
+      const page = await noJs.context.newPage();
+      await page.goto(`${k.baseUrl}/`);
+      await page.getByLabel(/Alamat email/).fill('tantangan-tanpa-js@contoh.co.id');
+      await page.getByRole('button', { name: /Berlangganan/ }).click();
+      await page.waitForLoadState();
+      expect(await page.getByRole('alert').textContent()).toMatch(/Aktifkan JavaScript/);
+      await screenshot(page, 'challenge-nojs-375');
+      expect(await k.api.core.subscribers.findByEmail('tantangan-tanpa-js@contoh.co.id')).toBeUndefined();
+    } finally {
+      await noJs.close();
+    }
+  });
+});

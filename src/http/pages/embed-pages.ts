@@ -213,7 +213,7 @@ ${o.topics.map((t) => html`<label><input type="checkbox" name="topics" value="${
 <iframe src="/embed?${q.toString()}" title="Sign-up box preview" style="height:15rem;max-width:40rem"></iframe>
 </section>
 <p class="note">Replace <code>ARTICLE_URL</code> with the article's address (your CMS template can fill it in): sign-ups are counted per article on the dashboard. ${o.challenge ? 'The proof-of-work challenge is on (SIGNUP_CHALLENGE=altcha): every snippet needs JavaScript.' : ''}</p>
-${snippet('snippet-form', '1. Plain HTML form', 'No JavaScript. Posts to Kilat, then returns the reader to the redirect page (on an allowed site) or shows Kilat’s “check your inbox” page.', formSnippet(o.base, o.strings, c, o.challenge))}
+${snippet('snippet-form', '1. Plain HTML form', 'No JavaScript. Posts to Kilat, which shows its “check your inbox” page with a link back to the article. Optional: a hidden “redirect” field naming a page on an allowed site to send the reader back to instead.', formSnippet(o.base, o.strings, c, o.challenge))}
 ${snippet('snippet-iframe', '2. Iframe', 'A compact sign-up page that follows your colours and sets its own height (the script line below the iframe).', iframeSnippet(o.base, o.strings, c))}
 ${snippet('snippet-script', '3. Script', 'Renders an accessible inline form into the div; the div reserves its height so nothing on the page moves.', scriptSnippet(o.base, c))}`;
 }

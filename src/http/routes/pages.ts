@@ -19,6 +19,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 });
 
+  const challenge = config.signupChallenge === 'altcha';
   const csrf = createCsrf({ secretKey: config.secretKey, secure: config.publicUrl.startsWith('https:') });
   router.use(csrf.cookies);
 
@@ -60,7 +61,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
   router.get('/', (req, res) => {
     const locale = pageLocale(req);
     const other = locale === 'id' ? 'en' : 'id';
-    page(res, 200, locale, catalog[locale].page.title!, signupForm(catalog[locale], config.topics, { locale, topics: [] }), `/?lang=${other}`);
+    page(res, 200, locale, catalog[locale].page.title!, signupForm(catalog[locale], config.topics, { locale, topics: [] }, undefined, challenge), `/?lang=${other}`);
   });
 
   router.post('/subscribe', form, requireRedis, async (req, res) => {
@@ -68,7 +69,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
     const r = await intake(req, (req.body ?? {}) as Record<string, unknown>, 'page', { form: true });
     const s = catalog[r.locale];
     if (!r.ok) {
-      page(res, r.status, r.locale, s.page.title!, signupForm(s, config.topics, { email: r.email, locale: r.locale, topics: r.topics }, r.message));
+      page(res, r.status, r.locale, s.page.title!, signupForm(s, config.topics, { email: r.email, locale: r.locale, topics: r.topics }, r.message, challenge));
       return;
     }
     page(res, 200, r.locale, s.page.checkInboxTitle!, messageBody(s.page.checkInbox!));
