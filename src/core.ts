@@ -14,6 +14,7 @@ import type { MailTransport } from './mail/transport';
 import { createWebhookEmitter, noWebhooks, type WebhookEmitter } from './ops/webhooks';
 import { AddressHasher } from './subscribers/address-hasher';
 import { DataRights } from './subscribers/data-rights';
+import { createSignupTracking, type SignupTracking } from './subscribers/signup-tracking';
 import { DigestPreferences } from './subscribers/digest-preferences';
 import { createLinks, type Links } from './subscribers/links';
 import { SubscriberStore } from './subscribers/subscriber-store';
@@ -46,6 +47,8 @@ export interface Core {
   publish(input: ArticleInput): Promise<PublishResult>;
   /** Event webhooks; without WEBHOOK_URL an emitter that sends nothing. */
   webhooks: WebhookEmitter;
+  /** Where each sign-up came from (issue 12): attribution, per-source counters, the optional challenge. */
+  signups: SignupTracking;
   dataRights: DataRights;
   digestPrefs: DigestPreferences;
   close(): Promise<void>;
@@ -70,6 +73,7 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
   const queues = createQueues(redis, keys.queuePrefix, { sendRetryBaseMs: config.sendRetryBaseMs });
   const subscribers = new SubscriberStore({ redis, keys });
   const alerts = new AlertStore({ redis, keys });
+  const signups = createSignupTracking(config, { redis, keys });
   return {
     config,
     redisUrl: config.redisUrl,
@@ -86,7 +90,8 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     queues,
     publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),
     webhooks: config.webhookUrl ? createWebhookEmitter({ queue: queues.webhooks, logger, retryBaseMs: config.webhookRetryBaseMs }) : noWebhooks,
-    dataRights: new DataRights({ subscribers, hasher }),
+    signups,
+    dataRights: new DataRights({ subscribers, hasher, attribution: signups.attribution }),
     digestPrefs: new DigestPreferences({ redis, keys }),
     async close() {
       // Closing a queue waits for Redis; with Redis gone that would hang shutdown.

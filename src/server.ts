@@ -7,6 +7,7 @@ import { waitForRedis } from './redis';
 import type { Logger } from './logger';
 import { createApp } from './http/app';
 import { adminRoutes } from './http/routes/admin';
+import { adminEmbedRoutes } from './http/routes/admin-embed';
 import { createSignupLimits } from './http/rate-limits';
 import { outboxDir } from './mail/create-transport';
 import { createPreviewer } from './newsroom/preview';
@@ -47,6 +48,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
       queues: core.queues,
       events: core.webhooks,
       dataRights: core.dataRights,
+      attribution: core.signups.attribution,
     }),
     bounces: new BounceHandler({
       subscribers: core.subscribers,
@@ -68,6 +70,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     previewer,
     metrics,
     digestPrefs: core.digestPrefs,
+    embed: { stats: core.signups.stats, challenge: core.signups.challenge },
     extraRoutes: [
       adminRoutes({
         config,
@@ -79,7 +82,9 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
         publish,
         queues: core.queues.all(),
         topicNames: catalog.en.page.topics,
+        signupStats: core.signups.stats,
       }),
+      adminEmbedRoutes({ config, redis: core.redis, keys: core.keys, catalog }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

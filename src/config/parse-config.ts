@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../paths';
 import { parseArticleBoilerplate } from './article-boilerplate';
+import { parseEmbedOrigins } from './embed-origins';
 import { ConfigError, invalid } from './config-error';
 import { parseDkim } from './dkim';
 import { parseDuration } from './duration';
@@ -141,6 +142,10 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     alertMaxAgeSeconds: parseDuration(e.ALERT_MAX_AGE),
     /** The operator's site-chrome patterns (ARTICLE_BOILERPLATE), checked at start. */
     articleBoilerplate: parseArticleBoilerplate(e.ARTICLE_BOILERPLATE),
+    /** Origins allowed to embed the sign-up box (EMBED_ORIGINS), normalised by URL; empty = none. */
+    embedOrigins: parseEmbedOrigins(e.EMBED_ORIGINS),
+    /** SIGNUP_CHALLENGE: a proof-of-work challenge on every sign-up path, or none. */
+    signupChallenge: e.SIGNUP_CHALLENGE,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isOrigin } from './embed-origins';
 import { parseAllowList } from '../newsroom/fetch-content';
 import { LOCALES } from './locale';
 import { isProxyEntry } from './trust-proxy';
@@ -157,6 +158,13 @@ export const settingsSchema = z.object({
     .default('6h'),
   // A file of site-chrome patterns (one a line, plain text; see README "How Kilat reads a story").
   ARTICLE_BOILERPLATE: z.string().min(1).optional(),
+  // Sites allowed to embed the sign-up box (comma list of origins, e.g. https://berita.example.com).
+  EMBED_ORIGINS: z
+    .string()
+    .refine((v) => v.split(',').every((o) => isOrigin(o.trim())), 'a comma-separated list of origins such as https://berita.example.com (scheme, host and optional port; no path)')
+    .optional(),
+  // `altcha` asks every sign-up for a self-hosted proof of work (no third party, no cookie).
+  SIGNUP_CHALLENGE: z.enum(['off', 'altcha']).default('off'),
 });
 
 /** The settings after validation and defaults, keyed by variable name. */

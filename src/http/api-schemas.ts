@@ -35,7 +35,12 @@ export function apiSchemas(topics: readonly string[]) {
   });
   const rendered = z.object({ subject: z.string(), html: z.string(), text: z.string() });
   return {
-    subscription: signupSchema(topics),
+    // The sign-up fields plus what the embeds send (issue 12); the intake takes these out first.
+    subscription: signupSchema(topics).extend({
+      source: z.string().max(500).optional().describe('The page the sign-up box was on (an article URL on an EMBED_ORIGINS site); kept for attribution'),
+      website: z.string().optional().describe('Honeypot: leave empty. A filled one gets the same 202 and nothing is stored'),
+      altcha: z.string().max(1500).optional().describe('The solved ALTCHA challenge (base64 JSON) when SIGNUP_CHALLENGE=altcha; GET /api/signup-challenge'),
+    }),
     subscriptionAccepted: z.object({ status: z.literal('pending') }),
     article,
     publishAccepted: z.object({
@@ -55,6 +60,21 @@ export function apiSchemas(topics: readonly string[]) {
     testSent: z.object({ status: z.literal('sent'), to: z.string() }),
     alertStatus,
     alertControlled: alertStatus.extend({ changed: z.boolean().describe('false when the alert was already in the state the action asks for') }),
+    signupChallenge: z.object({ algorithm: z.literal('SHA-256'), challenge: z.string(), maxnumber: z.number().int(), salt: z.string(), signature: z.string() }),
+    signupStats: z.object({
+      from: z.string(),
+      to: z.string(),
+      timeZone: z.string().describe('Days are counted in TIME_ZONE'),
+      rows: z.array(
+        z.object({
+          day: z.string(),
+          source: z.string().describe("The embedding page without its query string; '' for a direct API call"),
+          kind: z.enum(['page', 'form', 'iframe', 'script', 'api']),
+          signups: z.number().int().describe('New readers who started the double opt-in from this source'),
+          confirmations: z.number().int().describe('Of the readers this source brought in, those who confirmed on this day'),
+        }),
+      ),
+    }),
     error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   };
 }

@@ -25,6 +25,9 @@ import { pageRoutes } from './routes/pages';
 import { devOutboxRoutes } from './routes/dev-outbox';
 import type { SignupLimits } from './rate-limits';
 import { bounceWebhookRoutes } from './routes/bounce-webhook';
+import { createEmbedOrigins } from './embed-origins';
+import { embedRoutes, type EmbedDeps } from './routes/embed';
+import { createSignupIntake } from './signup-intake';
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +51,8 @@ export interface AppDeps {
   digestPrefs?: DigestPreferences;
   /** Extra routers mounted before the 404 handler (the admin pages and Bull Board). */
   extraRoutes?: Router[];
+  /** The embeddable sign-up's stats and challenge (issue 12); absent: no stats route, no challenge. */
+  embed?: EmbedDeps;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -66,10 +71,14 @@ export function createApp(deps: AppDeps): express.Express {
   const schemas = apiSchemas(deps.config.topics);
   app.use(healthRoutes(deps));
   app.use(opsRoutes({ metrics: deps.metrics, openapi: () => buildOpenApi(deps.config, schemas), metricsToken: deps.config.metricsToken }));
-  app.use(pageRoutes(deps, requireRedis));
+  // Every sign-up path (own page, embeds, JSON API) goes through one intake; embeds mount first.
+  const origins = createEmbedOrigins(deps.config);
+  const intake = createSignupIntake({ ...deps, challenge: deps.embed?.challenge, origins });
+  app.use(embedRoutes(deps, { origins, intake, requireRedis }));
+  app.use(pageRoutes(deps, requireRedis, intake));
   app.use('/api', newsroomApiRoutes(deps, schemas, requireBearer(deps.config.publisherToken)));
   app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));
-  app.use('/api', apiRoutes(deps, requireRedis));
+  app.use('/api', apiRoutes(deps, requireRedis, intake));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));
 

@@ -13,7 +13,7 @@ interface Response {
 
 /** One documented route. Paths use OpenAPI's `{param}` form. */
 export interface RouteDoc {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'options';
   path: string;
   summary: string;
   tag: string;
@@ -31,7 +31,13 @@ const err = (description: string): Response => ({ description, schema: 'error' }
 /** The public routes. A test walks the express app and checks it matches this list both ways. */
 export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/', tag: 'pages', summary: 'Sign-up page', query: ['lang'], responses: { 200: page('Sign-up form') } },
-  { method: 'post', path: '/subscribe', tag: 'pages', form: true, summary: 'Sign-up form post (double opt-in)', responses: { 200: page('Check your inbox'), 400: page('Form with the error') } },
+  {
+    method: 'post', path: '/subscribe', tag: 'pages', form: true, summary: "Sign-up form post (double opt-in): Kilat's own page (CSRF token) or the plain HTML embed from an EMBED_ORIGINS site (Origin/Referer checked; optional redirect to a page there)",
+    responses: { 200: page('Check your inbox'), 303: { description: 'Embed with a redirect: back to that page', contentType: 'text/html' }, 400: page('Form with the error, or a redirect off EMBED_ORIGINS'), 403: page('CSRF token missing, a site not on EMBED_ORIGINS, or the challenge not solved') },
+  },
+  { method: 'get', path: '/embed', tag: 'embed', query: ['lang', 'topics', 'accent', 'bg', 'text', 'source'], summary: 'Compact sign-up page for an iframe (framable by EMBED_ORIGINS only); posts its height to the parent', responses: { 200: page('Sign-up form') } },
+  { method: 'post', path: '/embed', tag: 'embed', form: true, query: ['lang', 'accent', 'bg', 'text'], summary: 'The framed sign-up form post', responses: { 200: page('Check your inbox'), 400: page('Form with the error'), 403: page('Sent from a page that is neither Kilat nor on EMBED_ORIGINS, or the challenge not solved') } },
+  { method: 'get', path: '/embed.js', tag: 'embed', summary: 'The sign-up box script: renders into <div data-kilat-signup> and posts to /api/subscriptions', responses: { 200: { description: 'JavaScript, under 5 KB gzipped', contentType: 'text/javascript' } } },
   { method: 'get', path: '/confirm', tag: 'pages', query: ['token'], summary: 'Confirm a subscription', responses: { 200: page('Confirmed'), 400: page('Invalid link') } },
   { method: 'get', path: '/unsubscribe', tag: 'pages', query: ['token'], summary: 'Ask before unsubscribing', responses: { 200: page('Confirmation button'), 400: page('Invalid link') } },
   { method: 'post', path: '/unsubscribe', tag: 'pages', form: true, query: ['token'], summary: 'Unsubscribe (RFC 8058 one-click)', responses: { 200: page('Unsubscribed'), 400: page('Invalid link') } },
@@ -39,7 +45,17 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/preferences', tag: 'pages', form: true, query: ['token'], summary: 'Save preferences', responses: { 200: page('Saved'), 400: page('Invalid link') } },
   {
     method: 'post', path: '/api/subscriptions', tag: 'subscribers', summary: 'Start a double opt-in sign-up', request: 'subscription',
-    responses: { 202: { description: 'Accepted (same answer for new, pending and confirmed addresses)', schema: 'subscriptionAccepted' }, 400: err('Invalid body'), 415: err('Not JSON') },
+    responses: {
+      202: { description: 'Accepted (same answer for new, pending and confirmed addresses)', schema: 'subscriptionAccepted' }, 400: err('Invalid body'),
+      403: err('origin_not_allowed: an Origin not on EMBED_ORIGINS (no CORS headers); challenge_required / challenge_failed when SIGNUP_CHALLENGE=altcha'), 415: err('Not JSON'),
+    },
+  },
+  { method: 'options', path: '/api/subscriptions', tag: 'embed', summary: 'CORS preflight: answered for EMBED_ORIGINS only', responses: { 204: { description: 'Allowed (Access-Control-Allow-Origin: the origin)', contentType: 'text/plain' }, 403: err('Origin not on EMBED_ORIGINS') } },
+  { method: 'get', path: '/api/signup-challenge', tag: 'embed', summary: 'A fresh ALTCHA proof-of-work challenge (SIGNUP_CHALLENGE=altcha); CORS for EMBED_ORIGINS', responses: { 200: { description: 'The challenge; one solution is good for one sign-up within 10 minutes', schema: 'signupChallenge' }, 403: err('Origin not on EMBED_ORIGINS'), 404: err('Challenge off') } },
+  { method: 'options', path: '/api/signup-challenge', tag: 'embed', summary: 'CORS preflight of the challenge', responses: { 204: { description: 'Allowed', contentType: 'text/plain' }, 403: err('Origin not on EMBED_ORIGINS') } },
+  {
+    method: 'get', path: '/api/stats/signups', tag: 'subscribers', publisher: true, query: ['from', 'to'], summary: 'Sign-ups and confirmations per source, form kind and day (from/to: YYYY-MM-DD, at most 366 days; default the last 30)',
+    responses: { 200: { description: 'Counters kept as sign-ups happen', schema: 'signupStats' }, 400: err('Bad dates or range'), 401: err('Missing or wrong publisher token') },
   },
   {
     method: 'post', path: '/api/articles', tag: 'articles', publisher: true, summary: 'Publish an article as a breaking-news alert', request: 'article',

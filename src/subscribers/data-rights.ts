@@ -1,5 +1,6 @@
 import type { AddressHasher } from './address-hasher';
 import { normaliseAddress } from './email-address';
+import type { SignupAttribution, SignupAttributionRecord } from './signup-attribution';
 import type { SubscriberStore } from './subscriber-store';
 
 /** Everything Kilat holds about one subscriber, as handed to them (or the operator) on request. */
@@ -12,12 +13,15 @@ export interface SubscriberExport {
   confirmedAt: string | null;
   /** Temporary delivery failures in a row right now. */
   softBounces: number;
+  /** Where the sign-up that brought them in came from (page URL, form kind, locale); null if not recorded. */
+  signupSource: SignupAttributionRecord | null;
   exportedAt: string;
 }
 
 export interface DataRightsDeps {
   subscribers: SubscriberStore;
   hasher: AddressHasher;
+  attribution?: SignupAttribution;
 }
 
 /** The right of access (export) and the right to erasure, by subscriber id or by address. */
@@ -35,6 +39,7 @@ export class DataRights {
       subscribedAt: new Date(s.createdAt).toISOString(),
       confirmedAt: s.confirmedAt ? new Date(s.confirmedAt).toISOString() : null,
       softBounces: await this.deps.subscribers.softBounceCount(id),
+      signupSource: (await this.deps.attribution?.get(id)) ?? null,
       exportedAt: new Date(now).toISOString(),
     };
   }
@@ -52,6 +57,7 @@ export class DataRights {
     const s = await this.deps.subscribers.get(id);
     if (!s) return false;
     const erased = await this.deps.subscribers.erase(id, this.deps.hasher.current(s.email));
+    await this.deps.attribution?.erase(id);
     // The day's sign-up counter for the address (its own hash tag, so not in the erase script).
     await this.deps.subscribers.dropAddressCounter(this.deps.hasher.counterSubject(s.email));
     return erased;

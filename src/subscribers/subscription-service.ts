@@ -1,6 +1,7 @@
 import type { Locale } from '../config';
 import type { Queues } from '../queues';
 import type { DataRights, SubscriberExport } from './data-rights';
+import type { SignupAttribution, SignupOrigin } from './signup-attribution';
 import type { Subscriber, SubscriberStore } from './subscriber-store';
 import type { TokenSigner } from './tokens';
 
@@ -12,6 +13,8 @@ export interface SubscriptionDeps {
   events?: { emit(event: 'subscriber.confirmed' | 'subscriber.unsubscribed', ids: { subscriberId: number }): Promise<void> };
   /** Export and deletion; also lifts a suppression when an address confirms anew. */
   dataRights: DataRights;
+  /** Where each sign-up came from, and the per-source counters (issue 12); optional. */
+  attribution?: SignupAttribution;
 }
 
 export type TokenFailure = 'token_invalid' | 'token_expired' | 'token_wrong_purpose' | 'not_found';
@@ -30,8 +33,9 @@ export class SubscriptionService {
    * for an address that gets no email), so neither the answer nor its timing tells whether an
    * address was already known.
    */
-  async signup(input: { email: string; locale: Locale; topics: string[] }): Promise<void> {
-    const { id } = await this.deps.subscribers.signup(input, Date.now(), this.deps.dataRights.addressHashes(input.email));
+  async signup(input: { email: string; locale: Locale; topics: string[] }, origin: SignupOrigin = { kind: 'api', source: '' }): Promise<void> {
+    const { id, outcome } = await this.deps.subscribers.signup(input, Date.now(), this.deps.dataRights.addressHashes(input.email));
+    await this.deps.attribution?.recordSignup(id, outcome, origin, input.locale);
     // The job finds out itself what (if anything) to send: a complained address gets nothing.
     await this.deps.queues.confirmations.add('confirm', { subscriberId: id });
   }
@@ -44,6 +48,7 @@ export class SubscriptionService {
     if (outcome === 'stale') return { ok: false, code: 'token_stale' };
     const subscriber = (await this.deps.subscribers.get(v.claims.subscriberId))!;
     if (outcome === 'confirmed') await this.deps.events?.emit('subscriber.confirmed', { subscriberId: subscriber.id });
+    if (outcome === 'confirmed') await this.deps.attribution?.recordConfirmation(subscriber.id);
     if (outcome === 'confirmed' || outcome === 'changed') await this.deps.dataRights.clearSuppression(subscriber.email);
     return { ok: true, subscriber, already: outcome === 'already_confirmed' };
   }

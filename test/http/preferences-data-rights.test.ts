@@ -144,6 +144,8 @@ describe('preferences page: language, topics, pause, export and delete', () => {
       subscribedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       confirmedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       softBounces: 0,
+      // issue 12: where the sign-up came from (this one: the JSON API, no embedding page)
+      signupSource: { kind: 'api', source: '', locale: 'id', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
       exportedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 

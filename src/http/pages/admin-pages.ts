@@ -56,7 +56,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 </head>
 <body>
 <header><strong>${o.siteName}</strong> <span>Newsroom</span>
-${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/queues">Queues</a><form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
+${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a><a href="/admin/queues">Queues</a><form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
 </header>
 <main>
 <h1>${o.title}</h1>

@@ -59,12 +59,14 @@ export interface SignupFormValues {
   topics: string[];
 }
 
-export function signupForm(s: Strings, topics: string[], values: SignupFormValues, error?: string): SafeHtml {
+export function signupForm(s: Strings, topics: string[], values: SignupFormValues, error?: string, challenge = false): SafeHtml {
   const p = s.page;
+  // SIGNUP_CHALLENGE=altcha: /embed.js solves the proof of work when the form is sent.
   return html`
 <p>${p.intro}</p>
 ${error ? html`<p class="error" role="alert" id="form-error">${error}</p>` : ''}
-<form method="post" action="/subscribe" novalidate>
+${challenge ? html`<script src="/embed.js" async></script>` : ''}
+<form method="post" action="/subscribe"${challenge ? html` data-kilat-challenge` : ''} novalidate>
   <label for="email">${p.emailLabel}</label>
   <input id="email" name="email" type="email" autocomplete="email" required value="${values.email ?? ''}"${error ? html` aria-invalid="true" aria-describedby="form-error"` : ''}>
   <label for="locale">${p.languageLabel}</label>

@@ -13,6 +13,8 @@ import type { AlertStore } from '../../alerts/alert-store';
 import { articleSchema, readArticle, toArticle, type ArticleInput } from '../../article';
 import type { PublishResult } from '../../alerts/publish';
 import type { Previewer } from '../../newsroom/preview';
+import type { SignupStats } from '../../subscribers/signup-stats';
+import { signupStatsSection } from '../pages/embed-pages';
 import { readCurve } from '../../ops/metrics-recorder';
 import { normaliseAddress } from '../../subscribers/email-address';
 import { createAdminSession } from '../admin-session';
@@ -32,9 +34,17 @@ export interface AdminDeps {
   publish(input: ArticleInput): Promise<PublishResult>;
   queues: Queue[];
   topicNames: Record<string, string>;
+  /** Sign-ups per source and day (issue 12), shown under the alerts; optional. */
+  signupStats?: SignupStats;
 }
 
 const ACTIVE = new Set(['queued', 'sending', 'paused']);
+
+/** The last 30 days of sign-ups per source (the articles that bring readers in). */
+async function signupSources(stats: SignupStats, now = Date.now()) {
+  const range = { from: stats.dayOf(now - 29 * 86400_000), to: stats.dayOf(now) };
+  return signupStatsSection(await stats.range(range.from, range.to), range);
+}
 
 /**
  * The newsroom's browser UI at /admin: sign in with the publisher token (an HttpOnly cookie, since
@@ -93,7 +103,8 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   const dashboard = async (res: Response, status: number, values: ArticleFormValues, extra?: SafeHtml, message?: { kind: 'ok' | 'error'; text: string }) => {
     const alerts = await recent();
-    page(res, status, 'Breaking-news alerts', html`${composeForm(config.topics, deps.topicNames, values, message)}${extra ?? ''}${alertsTable(alerts)}`, {
+    const signups = deps.signupStats ? await signupSources(deps.signupStats) : '';
+    page(res, status, 'Breaking-news alerts', html`${composeForm(config.topics, deps.topicNames, values, message)}${extra ?? ''}${alertsTable(alerts)}${signups}`, {
       // Refresh progress while something is sending, but never while the editor is typing.
       refreshSeconds: !extra && !message && !values.title && alerts.some((a) => ACTIVE.has(a.state)) ? 5 : undefined,
     });

@@ -1,9 +1,9 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../app';
 import { articleSchema } from '../../article';
-import { parseSignup } from '../../subscribers/signup-input';
 import { requireBearer } from '../auth';
 import { HttpError } from '../errors';
+import type { SignupIntake } from '../signup-intake';
 
 export const JSON_LIMIT = '256kb';
 
@@ -21,7 +21,7 @@ function alertIdParam(value: unknown): string {
   return id;
 }
 
-export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
+export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: SignupIntake): Router {
   const { config } = deps;
   const router = Router();
   const json = [requireJson, express.json({ limit: JSON_LIMIT, strict: true })];
@@ -29,11 +29,11 @@ export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
   const articles = articleSchema(config.topics);
 
   router.post('/subscriptions', ...json, requireRedis, async (req, res) => {
-    await deps.signupLimits?.consumeIp(req.ip ?? '');
-    const parsed = parseSignup(req.body, config.topics, config.defaultLocale);
-    if (!parsed.ok) throw new HttpError(400, 'validation_failed', parsed.message);
-    await deps.signupLimits?.consumeAddress(parsed.value.email);
-    await deps.subscriptions.signup(parsed.value);
+    const body: unknown = req.body;
+    // A cross-origin call allowed by EMBED_ORIGINS comes from the embed script (CORS is checked before).
+    const kind = req.get('origin') && res.get('Access-Control-Allow-Origin') ? 'script' : 'api';
+    const r = await intake(req, body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : { email: body }, kind);
+    if (!r.ok) throw new HttpError(r.status, r.code, r.message);
     // The same answer for a new, pending or confirmed address: no enumeration.
     res.status(202).json({ status: 'pending' });
   });

@@ -1,7 +1,6 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { LOCALES, type Locale } from '../../config';
 import { isLocale } from '../../i18n';
-import { parseSignup } from '../../subscribers/signup-input';
 import type { Subscriber } from '../../subscribers/subscriber-store';
 import type { TokenFailure } from '../../subscribers/subscription-service';
 import { errorBody, HttpError } from '../errors';
@@ -10,15 +9,17 @@ import { deleteConfirmForm, layout, messageBody, preferencesForm, signupForm, un
 import type { SafeHtml } from '../pages/html';
 import { FREQUENCIES, type Frequency } from '../../subscribers/digest-preferences';
 import { createCsrf } from '../csrf';
+import type { SignupIntake } from '../signup-intake';
 
 const FORM_LIMIT = '16kb';
 
 /** Browser routes: every answer is a readable page in the reader's language. */
-export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
+export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: SignupIntake): Router {
   const { config, catalog } = deps;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 });
 
+  const challenge = config.signupChallenge === 'altcha';
   const csrf = createCsrf({ secretKey: config.secretKey, secure: config.publicUrl.startsWith('https:') });
   router.use(csrf.cookies);
 
@@ -60,26 +61,18 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler): Router 
   router.get('/', (req, res) => {
     const locale = pageLocale(req);
     const other = locale === 'id' ? 'en' : 'id';
-    page(res, 200, locale, catalog[locale].page.title, signupForm(catalog[locale], config.topics, { locale, topics: [] }), `/?lang=${other}`);
+    page(res, 200, locale, catalog[locale].page.title, signupForm(catalog[locale], config.topics, { locale, topics: [] }, undefined, challenge), `/?lang=${other}`);
   });
 
   router.post('/subscribe', form, requireRedis, async (req, res) => {
     csrf.verify(req);
-    await deps.signupLimits?.consumeIp(req.ip ?? '');
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const locale: Locale = isLocale(body.locale) ? body.locale : config.defaultLocale;
-    const topics = body.topics === undefined ? [] : Array.isArray(body.topics) ? body.topics : [body.topics];
-    const parsed = parseSignup({ email: body.email ?? '', locale, topics }, config.topics, config.defaultLocale);
-    const s = catalog[locale];
-    if (!parsed.ok) {
-      const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
-      const safeTopics = topics.filter((t): t is string => typeof t === 'string' && config.topics.includes(t));
-      page(res, 400, locale, s.page.title, signupForm(s, config.topics, { email, locale, topics: safeTopics }, parsed.message));
+    const r = await intake(req, (req.body ?? {}) as Record<string, unknown>, 'page', { form: true });
+    const s = catalog[r.locale];
+    if (!r.ok) {
+      page(res, r.status, r.locale, s.page.title, signupForm(s, config.topics, { email: r.email, locale: r.locale, topics: r.topics }, r.message, challenge));
       return;
     }
-    await deps.signupLimits?.consumeAddress(parsed.value.email);
-    await deps.subscriptions.signup(parsed.value);
-    page(res, 200, locale, s.page.checkInboxTitle, messageBody(s.page.checkInbox));
+    page(res, 200, r.locale, s.page.checkInboxTitle, messageBody(s.page.checkInbox));
   });
 
   router.get('/confirm', requireRedis, async (req, res) => {

@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys';
+import type { SignupOutcome } from './subscriber-store';
+import { SIGNUP_KINDS, type SignupKind, type SignupStats } from './signup-stats';
+
+/** Where a sign-up came from, as the sign-up path saw it. */
+export interface SignupOrigin {
+  kind: SignupKind;
+  /** The embedding page (or the article URL the snippet gave); '' when unknown (a direct API call). */
+  source: string;
+}
+
+/** What is kept with a subscriber: where the sign-up that brought them in came from. */
+export interface SignupAttributionRecord extends SignupOrigin {
+  locale: string;
+  /** ISO time of that sign-up. */
+  at: string;
+}
+
+// A new reader's attribution replaces any earlier one; a known subscriber keeps theirs (and gets
+// this one only if they have none, e.g. they signed up before attribution existed).
+const WRITE = `
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) else redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`;
+
+/**
+ * Attribution of each subscriber's sign-up, in its own hash per subscriber shard (same hash tag as
+ * the subscriber records, field = subscriber id), so the subscriber record's format is untouched.
+ * It also feeds the per-source counters of SignupStats.
+ */
+export class SignupAttribution {
+  constructor(private readonly deps: { redis: Redis; keys: Keys; stats: SignupStats }) {}
+
+  private key(id: number): string {
+    return `${this.deps.keys.prefix}:{s${this.deps.keys.shardOfId(id)}}:signup-source`;
+  }
+
+  /**
+   * A sign-up happened. A new reader (or one coming back after leaving) is attributed to this
+   * source and counted; a sign-up of an address already on the list keeps its first attribution
+   * and is not counted again, so the numbers are readers brought in, not forms sent.
+   */
+  async recordSignup(id: number, outcome: SignupOutcome, origin: SignupOrigin, locale: string, now = Date.now()): Promise<void> {
+    const record: SignupAttributionRecord = { kind: origin.kind, source: origin.source, locale, at: new Date(now).toISOString() };
+    const fresh = outcome === 'created' || outcome === 'resubscribe';
+    // The same two round trips whether the address was known or not: the sign-up's timing and
+    // Redis traffic must not tell an observer which it was.
+    await this.deps.redis.eval(WRITE, 1, this.key(id), String(id), JSON.stringify(record), fresh ? '1' : '0');
+    await this.deps.stats.count('signups', origin.kind, origin.source, now, fresh ? 1 : 0);
+  }
+
+  /** A subscriber confirmed for the first time: count it for the source that brought them in. */
+  async recordConfirmation(id: number, now = Date.now()): Promise<void> {
+    const r = await this.get(id);
+    await this.deps.stats.count('confirmations', r?.kind ?? 'api', r?.source ?? '', now);
+  }
+
+  async get(id: number): Promise<SignupAttributionRecord | undefined> {
+    const raw = await this.deps.redis.hget(this.key(id), String(id));
+    if (raw === null) return undefined;
+    try {
+      const v = JSON.parse(raw) as Partial<SignupAttributionRecord>;
+      if (!(SIGNUP_KINDS as readonly unknown[]).includes(v.kind) || typeof v.source !== 'string') return undefined;
+      return { kind: v.kind!, source: v.source, locale: String(v.locale ?? ''), at: String(v.at ?? '') };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Forgets a subscriber's attribution (erasure); the day counters hold no personal data and stay. */
+  async erase(id: number): Promise<void> {
+    await this.deps.redis.hdel(this.key(id), String(id));
+  }
+}
