@@ -1,4 +1,5 @@
 import { bearer, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { waitForDrained } from '../helpers/queue-waits';
 import { seedConfirmed } from '../helpers/seed-subscribers';
 import { envFor, SOURCE_WORKER, spawnBuilt, stopChild, TS_REGISTER, type ChildService } from '../helpers/worker-process';
 
@@ -35,7 +36,8 @@ describe('three worker processes sharing one alert', () => {
       const s = (await (await fetch(`${k.baseUrl}/api/alerts/${alertId}`, { headers: bearer })).json()) as any;
       return s.state === 'completed' ? s : undefined;
     }, 15_000, 'alert completed');
-    await new Promise((r) => setTimeout(r, 300));
+    // Nothing left in any queue: a duplicate from any process would be at the SMTP server now.
+    await waitForDrained(k, 30_000);
     const got = delivered();
     expect(got).toHaveLength(RECIPIENTS);
     expect(new Set(got).size).toBe(RECIPIENTS);

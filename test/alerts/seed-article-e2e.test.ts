@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bearer, linkIn, postJson, waitUntil } from '../helpers/kilat';
+import { waitForDrained } from '../helpers/queue-waits';
 import { useKilat } from '../helpers/use-kilat';
 
 const seed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'seed-article.json'), 'utf8'));
@@ -99,14 +100,16 @@ describe('breaking-news alert for the seed article, end to end', () => {
     const byUrl = await postJson(`${k.baseUrl}/api/articles`, { ...seed, id: undefined }, bearer);
     expect(byUrl.status).toBe(200);
     expect(byUrl.body.alertId).toBe(alertId);
-    await new Promise((r) => setTimeout(r, 500));
+    // Had a republish queued a second fan-out, its messages would be at the SMTP server once drained.
+    await waitForDrained(k);
     expect(k.smtp.messages.length).toBe(sentBeforeRepublish);
 
     // a second article reaches only who is still subscribed: budi and eka, not ani
     const second = await postJson(`${k.baseUrl}/api/articles`, { ...seed, id: 'seed-2', title: 'Kabar kedua' }, bearer);
     expect(second.status).toBe(202);
-    const after = await k.smtp.waitFor(before + 5);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil(async () => (await k.api.core.alerts.state(second.body.alertId)) === 'completed', 20_000, 'the second alert completed');
+    await waitForDrained(k);
+    const after = k.smtp.messages;
     expect(k.smtp.messages.length).toBe(before + 5);
     expect(after.slice(before + 3).flatMap((m) => m.to).sort()).toEqual(['budi@contoh.co.id', 'eka@contoh.co.id']);
     expect(k.smtp.to('cici@contoh.co.id')).toHaveLength(1); // only its confirmation

@@ -1,16 +1,12 @@
-import { startKilat, type Kilat } from '../helpers/kilat';
 import { publish, subscribeConfirmed, waitForAlert } from '../helpers/lifecycle';
+import { waitForDrained } from '../helpers/queue-waits';
+import { useKilat } from '../helpers/use-kilat';
 
 describe('stale-alert guard (ALERT_MAX_AGE)', () => {
-  let k: Kilat;
-  beforeAll(async () => {
-    k = await startKilat({ env: { ALERT_MAX_AGE: '6h' } });
-    await subscribeConfirmed(k, 'satu@contoh.co.id');
-    await subscribeConfirmed(k, 'dua@contoh.co.id');
-    await subscribeConfirmed(k, 'tiga@contoh.co.id', { topics: ['olahraga'] });
-  });
-  afterAll(async () => {
-    await k.stop();
+  const k = useKilat({ env: { ALERT_MAX_AGE: '6h' } }, async (kilat) => {
+    await subscribeConfirmed(kilat, 'satu@contoh.co.id');
+    await subscribeConfirmed(kilat, 'dua@contoh.co.id');
+    await subscribeConfirmed(kilat, 'tiga@contoh.co.id', { topics: ['olahraga'] });
   });
 
   test('an article published 7 hours ago is not sent; the alert counts the recipients as skipped and says why', async () => {
@@ -21,7 +17,8 @@ describe('stale-alert guard (ALERT_MAX_AGE)', () => {
     // tiga only follows sport: not a recipient of a politics alert, so not counted at all
     expect(status).toMatchObject({ state: 'completed', total: 2, sent: 0, failed: 0, skipped: 2 });
     expect(status.reason).toMatch(/^stale: the article \(published .+\) was 25\d\d\d s old when its batch was due, more than ALERT_MAX_AGE \(21600 s\); not sent$/);
-    await new Promise((r) => setTimeout(r, 200));
+    // The alert completed and nothing is left in any queue: a message it sent would be here.
+    await waitForDrained(k);
     expect(k.smtp.messages.length).toBe(before);
   });
 

@@ -5,22 +5,22 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { linkIn, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { linkIn, waitUntil } from '../helpers/kilat';
 import { kilatCli } from '../helpers/cli';
+import { waitForDrained } from '../helpers/queue-waits';
+import { useKilat } from '../helpers/use-kilat';
 
 const seed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'seed-article.json'), 'utf8'));
 const root = path.join(__dirname, '..', '..');
 
 describe('kilat CLI against a running service', () => {
-  let k: Kilat;
+  // The article pages of these tests are served on this machine: the allowlist admits 127.0.0.1.
+  const k = useKilat({ env: { FETCH_ALLOW_HOSTS: '127.0.0.1' } });
   let dir: string;
-  beforeAll(async () => {
-    // The article pages of these tests are served on this machine: the allowlist admits 127.0.0.1.
-    k = await startKilat({ env: { FETCH_ALLOW_HOSTS: '127.0.0.1' } });
+  beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-cli-'));
   });
-  afterAll(async () => {
-    await k.stop();
+  afterAll(() => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const file = (name: string, content: string) => {
@@ -50,7 +50,8 @@ describe('kilat CLI against a running service', () => {
     expect(r.stdout).toMatch(/imported 3 of 6 rows .* 2 new, 0 confirmed, 1 already there, 0 left alone .* 3 rejected; 2 confirmation emails queued/);
     // the two new addresses get a confirmation email, nobody else
     const mails = await k.smtp.waitFor(2);
-    await new Promise((r) => setTimeout(r, 200));
+    // Every confirmation queued is sent: a third address would be at the SMTP server now.
+    await waitForDrained(k);
     expect(k.smtp.messages.flatMap((m) => m.to).sort()).toEqual(['ani@contoh.co.id', 'budi@contoh.co.id']);
     expect(mails[0]!.parsed.html).toContain('/confirm?token=');
 
@@ -61,7 +62,7 @@ describe('kilat CLI against a running service', () => {
     expect(c.stdout).toMatch(/1 new, 1 confirmed, 0 already there/);
     expect((await k.api.core.subscribers.findByEmail('eka@example.com'))).toMatchObject({ status: 'confirmed', locale: 'en', topics: ['teknologi'] });
     expect((await k.api.core.subscribers.findByEmail('ani@contoh.co.id'))?.status).toBe('confirmed');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitForDrained(k);
     expect(k.smtp.messages).toHaveLength(2);
   });
 

@@ -1,5 +1,6 @@
 import { freePort } from '../../src/dev/embedded-redis';
 import { bearer, linkIn, postJson, PUBLISHER_TOKEN, SECRET_KEY, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
+import { waitForDrained } from '../helpers/queue-waits';
 import { BUILT_MAIN, BUILT_WORKER, envFor, spawnBuilt, stopChild, type ChildService } from '../helpers/worker-process';
 
 /**
@@ -54,7 +55,9 @@ describe('what the processes log', () => {
     if (alertMails.length !== 2) console.log(k.smtp.messages.map((m) => [m.to, m.parsed.subject]));
     expect(alertMails).toHaveLength(2); // one reader bounced with 550
     for (const m of alertMails) links.push(linkIn(m.parsed.text, 'unsubscribe'));
-    await new Promise((r) => setTimeout(r, 300));
+    // The alert's last step is logged and nothing is left queued: every line of this run is written.
+    await worker.waitForLine(/"alert completed"/, 30_000);
+    await waitForDrained(k, 60_000);
     await stopChild(api);
     await stopChild(worker);
 

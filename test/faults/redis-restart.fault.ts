@@ -1,5 +1,6 @@
 import { bearer, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 import { formSession, postForm } from '../helpers/forms';
+import { waitForDrained } from '../helpers/queue-waits';
 import { seedConfirmed } from '../helpers/seed-subscribers';
 import { BUILT_WORKER, envFor, spawnBuilt, stopChild, type ChildService } from '../helpers/worker-process';
 
@@ -52,6 +53,7 @@ describe('Redis restarted mid-alert (AOF on)', () => {
     expect(form.status).toBe(503);
     expect(await form.text()).toMatch(/<h1>/);
     expect(Date.now() - downAt).toBeLessThan(5000);
+    // The outage itself lasts 3 s (the fault, not a wait for a condition).
     await new Promise((r) => setTimeout(r, 3000 - (Date.now() - downAt)));
     const duringOutage = delivered(title).length;
 
@@ -66,7 +68,8 @@ describe('Redis restarted mid-alert (AOF on)', () => {
       'alert completed',
     );
     expect(worker.process.exitCode).toBeNull();
-    await new Promise((r) => setTimeout(r, 300));
+    // No batch is left to run: a duplicate would be at the SMTP server by now.
+    await waitForDrained(k, 60_000);
     const got = delivered(title);
     const unique = new Set(got);
     process.stdout.write(`\nredis restart: ${duringOutage}/${RECIPIENTS} delivered when Redis came back; duplicates ${got.length - unique.size}\n`);

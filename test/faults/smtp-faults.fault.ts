@@ -59,6 +59,7 @@ describe('SMTP trouble', () => {
     const old = k.smtp;
     await old.stop();
     const id = await publish('SMTP refused test');
+    // The outage lasts 3 s: the fault's length, not a wait standing in for a condition.
     await new Promise((r) => setTimeout(r, 3000));
     expect(await status(id)).toMatchObject({ state: 'sending', sent: 0 });
     // the server comes back on the same port; it is the one the later tests talk to

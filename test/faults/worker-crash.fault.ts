@@ -65,8 +65,9 @@ describe('worker process killed mid-alert, then restarted', () => {
     const second = worker();
     await waitUntil(async () => (await status(id)).state === 'completed', 120_000, 'alert completed after restart');
     const recoverySeconds = (Date.now() - restartedAt) / 1000;
-    await new Promise((r) => setTimeout(r, 300)); // anything still on the wire lands
     await stopChild(second);
+    // The workers are gone and the SMTP server has stored what it received: nothing is on the wire.
+    await k.smtp.quiet();
 
     const got = delivered(title);
     const unique = new Set(got);
@@ -92,7 +93,7 @@ describe('worker process killed mid-alert, then restarted', () => {
     expect(exitSeconds).toBeLessThan(15);
     expect(first.lines.some((l) => l.includes('shutting down'))).toBe(true);
     // whatever the ledger says went out, did go out (nothing half-sent, nothing recorded and lost)
-    await new Promise((r) => setTimeout(r, 500));
+    await k.smtp.quiet();
     const atExit = delivered(title).length;
     if (process.env.KILAT_DEBUG_LOGS) require('node:fs').writeFileSync(process.env.KILAT_DEBUG_LOGS, first.lines.join('\n'));
     expect((await status(id)).sent).toBe(atExit);

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { waitUntil, type Kilat } from './kilat';
 
 /** Queues whose jobs come from alerts, sign-ups and events (the feed and digest ticks repeat forever). */
@@ -40,4 +40,23 @@ export async function waitForAlertIdle(k: Kilat, alertId: string, since: number,
     timeoutMs,
     `alert ${alertId}'s batches to stop`,
   );
+}
+
+/**
+ * Resolves with the return value of a job of `queue` once it has completed (a job that failed
+ * throws its reason): what the job did, it has done, so a "nothing more" assertion after it checks.
+ */
+export async function waitForJob<T = unknown>(queue: Queue, job: Job, timeoutMs = 20_000): Promise<T> {
+  const what = `job ${queue.name}:${job.id}`;
+  const done = await waitUntil(
+    async () => {
+      const current = await queue.getJob(job.id!);
+      const state = await current?.getState();
+      return state === 'completed' || state === 'failed' ? current : undefined;
+    },
+    timeoutMs,
+    `${what} to finish`,
+  );
+  if (done.failedReason) throw new Error(`${what} failed: ${done.failedReason}`);
+  return done.returnvalue as T;
 }

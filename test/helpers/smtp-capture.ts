@@ -24,6 +24,11 @@ export interface SmtpCapture {
    * refuses the message. The message is kept only when it is accepted.
    */
   beforeAccept?: (to: string[]) => Promise<void> | void;
+  /**
+   * Resolves once no client is connected and every message received has been stored or refused:
+   * after the senders have exited or closed their connections, nothing is left on its way here.
+   */
+  quiet(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +38,8 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
   const messages: CapturedMessage[] = [];
   const waiters: (() => void)[] = [];
   const capture: Partial<SmtpCapture> = { messages, rejectRecipient: () => undefined };
+  /** Messages whose DATA has ended and that are not yet stored or refused. */
+  let receiving = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -48,10 +55,16 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
       }
       callback();
     },
-    onData(stream, session, callback) {
+    onData(stream, session, done) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
+        // Counted from the final dot on (a session cut off mid-DATA never stores its message).
+        receiving++;
+        const callback = (err?: Error | null) => {
+          receiving--;
+          done(err);
+        };
         const raw = Buffer.concat(chunks).toString('utf8');
         const to = session.envelope.rcptTo.map((r) => r.address);
         if (capture.beforeAccept) {
@@ -91,6 +104,15 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
         });
       }
       return messages;
+    },
+    async quiet(timeoutMs = 15_000) {
+      // smtp-server keeps its open sessions in `connections` (not in its typings).
+      const open = (server as unknown as { connections: Set<unknown> }).connections;
+      const deadline = Date.now() + timeoutMs;
+      while (open.size > 0 || receiving > 0) {
+        if (Date.now() > deadline) throw new Error(`SMTP server still busy after ${timeoutMs} ms: ${open.size} connection(s), ${receiving} message(s) being received`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }) as SmtpCapture;

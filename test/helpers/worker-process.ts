@@ -15,7 +15,7 @@ export interface ChildService {
   process: ChildProcess;
   /** Every line the process wrote to stdout and stderr, in order. */
   lines: string[];
-  /** Resolves with the exit code/signal once the process has exited. */
+  /** Resolves with the exit code/signal once the process has exited and its output is all in `lines`. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   kill(signal: NodeJS.Signals): void;
@@ -62,7 +62,8 @@ export function spawnBuilt(entry: string, env: Record<string, string>, args: str
       waiters.splice(0).forEach((w) => w());
     });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': the process has exited and its stdout and stderr are read to the end.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('close', (code, signal) => resolve({ code, signal })));
   return {
     process: proc,
     lines,

@@ -1,5 +1,5 @@
 import { storedAddresses } from '../helpers/stored-subscribers';
-import { bearer, postJson, startKilat, type Kilat } from '../helpers/kilat';
+import { bearer, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 import { useKilat } from '../helpers/use-kilat';
 
 async function subscriberCount(k: Kilat): Promise<number> {
@@ -105,8 +105,9 @@ describe('health while Redis is down', () => {
     const k = await startKilat({ workers: false });
     try {
       expect((await fetch(`${k.baseUrl}/readyz`)).status).toBe(200);
-      k.redis.process.kill('SIGKILL');
-      await new Promise((r) => setTimeout(r, 300));
+      // Redis is gone once its process has exited and the API's connection has seen it close.
+      await k.redis.crash();
+      await waitUntil(async () => k.api.core.redis.status !== 'ready', 15_000, "the API's Redis connection to drop");
       const started = Date.now();
       const ready = await fetch(`${k.baseUrl}/readyz`);
       expect(ready.status).toBe(503);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Router } from 'express';
 import { ROUTES } from '../../src/http/openapi';
 import { bearer, linkIn, postJson, waitUntil, type Kilat } from '../helpers/kilat';
+import { waitForDrained } from '../helpers/queue-waits';
 import { useKilat } from '../helpers/use-kilat';
 
 const seed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'seed-article.json'), 'utf8'));
@@ -36,7 +37,8 @@ describe('preview, test send, OpenAPI and metrics', () => {
     expect(res.body.en.text).toContain('Kepala pertahanan Tiongkok');
     expect(res.body.id.html).toContain(`${k.baseUrl}/unsubscribe?token=preview`);
     expect(res.body.id.html).not.toContain('%%');
-    await new Promise((r) => setTimeout(r, 200));
+    // Had the preview queued anything, it would have been sent before the queues drained.
+    await waitForDrained(k);
     expect(k.smtp.messages).toHaveLength(0);
     expect(await k.redis.client.llen(k.api.core.keys.recentAlerts())).toBe(0);
   });

@@ -7,6 +7,7 @@ import { AddressHasher } from '../../src/subscribers/address-hasher';
 import { kilatCli } from '../helpers/cli';
 import { createHash } from 'node:crypto';
 import { waitUntil } from '../helpers/kilat';
+import { waitForDrained } from '../helpers/queue-waits';
 
 /** Every key with everything in it (hash fields and values, set and list members), as text. */
 async function dumpRedis(k: Kilat): Promise<{ key: string; type: string; members: string[] }[]> {
@@ -44,7 +45,7 @@ describe('preferences page: language, topics, pause, export and delete', () => {
   async function recipientsOf(fields: Record<string, unknown> = {}) {
     const before = k.smtp.messages.length;
     await waitForAlert(k, await publish(k, fields));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForDrained(k);
     return k.smtp.messages.slice(before).flatMap((m) => m.to).sort();
   }
 

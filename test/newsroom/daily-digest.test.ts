@@ -1,5 +1,6 @@
 import { postForm } from '../helpers/forms';
 import { bearer, linkIn, postJson, waitUntil, type Kilat } from '../helpers/kilat';
+import { waitForDrained, waitForJob } from '../helpers/queue-waits';
 import { useKilat } from '../helpers/use-kilat';
 
 describe('daily digest option', () => {
@@ -33,7 +34,8 @@ describe('daily digest option', () => {
     expect(feature.status).toBe(202);
     await waitUntil(async () => (await k.api.core.alerts.status(feature.body.alertId))?.state === 'completed', 10_000, 'digest-only alert settled');
     expect((await k.api.core.alerts.status(feature.body.alertId))).toMatchObject({ sent: 0, total: 0 });
-    await new Promise((r) => setTimeout(r, 300));
+    // Both alerts completed and every queue is empty: whatever they were to send is at the SMTP server.
+    await waitForDrained(k);
     expect(nonConfirmation('kilat@contoh.co.id').map((m) => m.parsed.subject)).toEqual(['Gempa guncang Maluku']);
     expect(nonConfirmation('harian@contoh.co.id')).toHaveLength(0);
 
@@ -50,8 +52,9 @@ describe('daily digest option', () => {
     expect(un.status).toBe(200);
 
     // a second tick the same day sends nobody a second digest; the every-alert reader never gets one
-    await k.api.core.queues.digest.add('digest', {});
-    await new Promise((r) => setTimeout(r, 1000));
+    // The second tick has run to its end: a second digest would be at the SMTP server by now.
+    await waitForJob(k.api.core.queues.digest, await k.api.core.queues.digest.add('digest', {}));
+    await waitForDrained(k);
     expect(nonConfirmation('harian@contoh.co.id')).toHaveLength(1);
     expect(nonConfirmation('kilat@contoh.co.id')).toHaveLength(1);
   });
