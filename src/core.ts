@@ -85,7 +85,7 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     alerts,
     signer,
     hasher,
-    links: createLinks({ publicUrl: config.publicUrl, signer, tags, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds }),
+    links: createLinks({ publicUrl: config.publicUrl, signer, tags, confirmTokenTtlSeconds: config.confirmTokenTtlSeconds, clickTracking: config.clickTracking }),
     tags,
     queues,
     publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),

@@ -8,7 +8,7 @@ import { templatesDir } from './paths';
 const EMAIL_KEYS = [
   'banner', 'readMore', 'by', 'reasonAll', 'reasonTopics', 'unsubscribe', 'preferences', 'confirmSubject',
   'confirmHeading', 'confirmIntro', 'confirmButton', 'confirmIgnore', 'confirmExpiry', 'digestBanner', 'digestSubject',
-  'digestHeading', 'digestIntro', 'digestReason',
+  'digestHeading', 'digestIntro', 'digestReason', 'clickDisclosure',
 ] as const;
 
 /** Every string a page uses (and `topics`, the display name of each topic). */
@@ -22,6 +22,7 @@ const PAGE_KEYS = [
   'deleteTitle', 'deleteQuestion', 'deleteConfirmButton', 'deleteCancel', 'deletedTitle', 'deleted',
   'invalidLinkTitle', 'invalidLink', 'expiredLinkTitle', 'expiredLink', 'staleLinkTitle', 'staleLink', 'goneLinkTitle',
   'goneLink', 'errorTitle', 'back', 'frequencyLabel', 'frequencyBreaking', 'frequencyDigest',
+  'clickExpiredTitle', 'clickExpired', 'clickGoneTitle', 'clickGone', 'clickOpenArticle',
 ] as const;
 
 export type EmailStrings = Record<(typeof EMAIL_KEYS)[number], string>;

@@ -216,7 +216,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       for (const locale of LOCALES) {
         const article = toArticle({ title: 'warm-up', body: 'Kilat\n\nwarm-up', topics: [] }, locale);
         const template = await deps.mailer.prepareAlert(article, locale);
-        template.personalise({ to: 'warm-up@example.invalid', slots: deps.links.listSlots(0) });
+        template.personalise({ to: 'warm-up@example.invalid', slots: deps.links.alertSlots(0, '1') });
       }
     },
     async send(alertId, batch, attempt) {
@@ -320,7 +320,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         recipients,
         concurrency: deps.sendConcurrency,
         mailer: deps.mailer,
-        copyFor: (r) => ({ template: template!, slots: deps.links.listSlots(r.id), tag: deps.links.messageTag(r.id, `a${alertId}`) }),
+        copyFor: (r) => ({ template: template!, slots: deps.links.alertSlots(r.id, alertId), tag: deps.links.messageTag(r.id, `a${alertId}`) }),
         stop: async () => {
           await checkState();
           return Boolean(stoppedBy) || relayRun >= RELAY_RUN_TO_STOP;

@@ -146,6 +146,10 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     embedOrigins: parseEmbedOrigins(e.EMBED_ORIGINS),
     /** SIGNUP_CHALLENGE: a proof-of-work challenge on every sign-up path, or none. */
     signupChallenge: e.SIGNUP_CHALLENGE,
+    /** CLICK_TRACKING=on: tracked "Read more" links, per-alert click counts, disclosed in the footer. */
+    clickTracking: e.CLICK_TRACKING === 'on',
+    /** OPEN_TRACKING: always off (the setting exists so that asking for opens gets an explanation). */
+    openTracking: false as const,
   };
 }
 

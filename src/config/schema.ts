@@ -165,6 +165,14 @@ export const settingsSchema = z.object({
     .optional(),
   // `altcha` asks every sign-up for a self-hosted proof of work (no third party, no cookie).
   SIGNUP_CHALLENGE: z.enum(['off', 'altcha']).default('off'),
+  // `on`: each alert's "Read more" is the reader's signed redirect (/r/<token>), counted per alert
+  // (unique readers and total clicks), and the email's footer says so.
+  CLICK_TRACKING: z.enum(['off', 'on']).default('off'),
+  // Open tracking is not offered: mail privacy proxies (Apple Mail Privacy Protection, Gmail's
+  // image proxy) fetch every pixel, so an "open" says nothing about a reader (README "Why not opens").
+  OPEN_TRACKING: z
+    .enum(['off'], { error: () => 'only off: Kilat counts no opens (mail privacy proxies fetch every tracking pixel, so the figure would be mostly machines; see README "Why not opens"); use CLICK_TRACKING=on' })
+    .default('off'),
 });
 
 /** The settings after validation and defaults, keyed by variable name. */

@@ -12,5 +12,6 @@ export function createRendererFromConfig(config: Config, catalog: Catalog = load
     excerptParagraphs: config.excerptParagraphs,
     timeZone: config.timeZone,
     confirmTokenTtlHours: config.confirmTokenTtlSeconds / 3600,
+    clickTracking: config.clickTracking,
   });
 }

@@ -3,7 +3,7 @@ import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../article';
 import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
-import { CONFIRM_SLOTS, LIST_SLOTS } from './slots';
+import { CONFIRM_SLOTS, LIST_SLOTS, TRACKED_ALERT_SLOTS, type SlotName } from './slots';
 import type { Piece, RenderedEmail, Renderer } from './render';
 import type { MailTransport } from './transport';
 
@@ -36,6 +36,8 @@ export interface MailerDeps {
   dkim?: DkimConfig;
   /** VERP: tagged messages go out with the envelope sender `bounces+<tag>@<bounceDomain>`. */
   bounceDomain?: string;
+  /** CLICK_TRACKING=on: every alert copy gets its reader's READ_MORE_URL (Links.alertSlots makes it). */
+  clickTracking?: boolean;
 }
 
 /** The sender settings of MailerDeps as configured: From, Reply-To, List-Id, mailto unsubscribe, DKIM. */
@@ -47,6 +49,7 @@ export function senderOptions(config: Config): Omit<MailerDeps, 'renderer' | 'tr
     listUnsubscribeMailto: config.listUnsubscribeMailto,
     dkim: config.dkim,
     bounceDomain: config.bounceDomain,
+    clickTracking: config.clickTracking,
   };
 }
 
@@ -74,13 +77,13 @@ export function createMailer(deps: MailerDeps): Mailer {
     { slot: 'UNSUBSCRIBE_URL' },
     '>',
   ];
-  const prepareListEmail = (rendered: RenderedEmail) =>
+  const prepareListEmail = (rendered: RenderedEmail, slots: readonly SlotName[] = LIST_SLOTS) =>
     MessageTemplate.build({
       from: deps.mailFrom,
       replyTo: deps.replyTo,
       messageIdDomain: domain,
       rendered,
-      slots: LIST_SLOTS,
+      slots,
       headers: {
         ...(deps.listId ? { 'List-Id': [listIdHeader(deps.listId)] } : {}),
         'List-Unsubscribe': unsubscribeTargets,
@@ -91,9 +94,9 @@ export function createMailer(deps: MailerDeps): Mailer {
     transport: deps.transport,
     renderer: deps.renderer,
     async prepareAlert(article, locale) {
-      return prepareListEmail(await deps.renderer.renderAlert(article, locale));
+      return prepareListEmail(await deps.renderer.renderAlert(article, locale), deps.clickTracking ? TRACKED_ALERT_SLOTS : LIST_SLOTS);
     },
-    prepareListEmail,
+    prepareListEmail: (rendered) => prepareListEmail(rendered),
     prepareConfirmation(locale) {
       let template = confirmations.get(locale);
       if (!template) {

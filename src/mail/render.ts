@@ -133,6 +133,8 @@ export interface RendererOptions {
   excerptParagraphs: number;
   timeZone: string;
   confirmTokenTtlHours: number;
+  /** CLICK_TRACKING=on: "Read more" is the reader's tracked link (slot READ_MORE_URL), and the footer says so. */
+  clickTracking?: boolean;
 }
 
 export interface Renderer {
@@ -168,6 +170,8 @@ export function createRenderer(opts: RendererOptions): Renderer {
         banner: s.email.banner,
         by: s.email.by,
         readMore: s.email.readMore,
+        tracked: opts.clickTracking === true,
+        clickDisclosure: format(s.email.clickDisclosure, { siteName: opts.siteName, readMore: s.email.readMore }),
         unsubscribe: s.email.unsubscribe,
         preferences: s.email.preferences,
         reason: topicNames

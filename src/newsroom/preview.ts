@@ -13,10 +13,12 @@ export type Preview = Record<Locale, { subject: string; html: string; text: stri
 
 /** What editors see before they publish: the alert rendered for each locale, and a single test copy. */
 export function createPreviewer(deps: PreviewDeps) {
-  const slots = previewSlots(deps.publicUrl);
+  // The tracked "Read more" slot (CLICK_TRACKING=on) is the article itself here: no reader to count.
+  const slotsFor = (article: Article) => previewSlots(deps.publicUrl, article.url);
   return {
     async preview(article: Article): Promise<Preview> {
       const out = {} as Preview;
+      const slots = slotsFor(article);
       for (const locale of LOCALES) {
         const r = await deps.mailer.renderer.renderAlert(article, locale);
         out[locale] = { subject: r.subject, html: fillPieces(r.html, slots), text: fillPieces(r.text, slots) };
@@ -27,7 +29,7 @@ export function createPreviewer(deps: PreviewDeps) {
     /** One copy to `to`, built exactly like the real alert (same template, same MIME), subject marked [TEST]. */
     async testSend(article: Article, locale: Locale, to: string): Promise<void> {
       const template = await deps.mailer.prepareAlert({ ...article, title: `[TEST] ${article.title}` }, locale);
-      await deps.mailer.send(to, template.personalise({ to, slots }));
+      await deps.mailer.send(to, template.personalise({ to, slots: slotsFor(article) }));
     },
   };
 }
