@@ -22,7 +22,7 @@ const PAGE_KEYS = [
   'deleteTitle', 'deleteQuestion', 'deleteConfirmButton', 'deleteCancel', 'deletedTitle', 'deleted',
   'invalidLinkTitle', 'invalidLink', 'expiredLinkTitle', 'expiredLink', 'staleLinkTitle', 'staleLink', 'goneLinkTitle',
   'goneLink', 'errorTitle', 'back', 'frequencyLabel', 'frequencyBreaking', 'frequencyDigest',
-  'clickExpiredTitle', 'clickExpired', 'clickGoneTitle', 'clickGone', 'clickOpenArticle',
+  'clickExpiredTitle', 'clickExpired', 'clickGoneTitle', 'clickGone', 'clickOpenArticle', 'clickInvalid',
 ] as const;
 
 export type EmailStrings = Record<(typeof EMAIL_KEYS)[number], string>;

@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto';
  *       fan-out reads it a page of bytes at a time.
  *    The Lua scripts build the record, index and bitmap keys from the shard prefix (KEYS carries
  *    it) with the same numbers (commands/includes/layout.lua);
- *  - an alert `{a<id>}` holds the alert record, its ledger bitmaps and its finished-batch set;
+ *  - an alert `{a<id>}` holds the alert record, its ledger bitmaps, its finished-batch set and its
+ *    outcomes (a counter hash, and the per-reader click counters as one bitfield);
  *  - global lookups (article dedupe, alert counter, recent alerts) sit in `{g}`;
  *  - a feed `{f<hash>}` holds its poll state and the GUIDs it has seen;
  *  - BullMQ queues use the prefix `<prefix>:{q}` so every queue key shares one slot.
@@ -65,6 +66,10 @@ export interface Keys {
   adminSession(sessionHash: string): string;
   /** Sent-per-time-bucket hash of one alert: its delivery curve. */
   alertCurve(alertId: string): string;
+  /** Hash of what one alert's readers did afterwards: unsubscribed, bounced, complained, clicks, uniqueClicks (HINCRBY as it happens). */
+  alertOutcomes(alertId: string): string;
+  /** One 2-bit counter per subscriber id (BITFIELD u2 #id): that reader's counted clicks on the alert. */
+  alertClicks(alertId: string): string;
   /**
    * The relay-safety working sets of one alert: the breaker's `burst` (ids), `burst-batches`,
    * `reopened`, `unbounced`, and `deferring` (batch -> recipients deferred at its latest attempt).
@@ -116,6 +121,8 @@ export function createKeys(prefix: string): Keys {
     pendingChanges: (shard) => `${prefix}:{s${shard}}:changes`,
     adminSession: (h) => `${prefix}:{admin}:session:${h}`,
     alertCurve: (alertId) => `${prefix}:{a${alertId}}:curve`,
+    alertOutcomes: (alertId) => `${prefix}:{a${alertId}}:outcomes`,
+    alertClicks: (alertId) => `${prefix}:{a${alertId}}:clicks`,
     alertBreaker: (alertId, part) => `${prefix}:{a${alertId}}:${part}`,
     metrics: () => `${prefix}:{g}:metrics`,
     sendRate: () => `${prefix}:{g}:send-rate`,

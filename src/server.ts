@@ -49,6 +49,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
       events: core.webhooks,
       dataRights: core.dataRights,
       attribution: core.signups.attribution,
+      alertOutcomes: core.alerts.outcomes,
     }),
     bounces: new BounceHandler({
       subscribers: core.subscribers,
@@ -57,6 +58,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
       softBounceLimit: config.softBounceLimit,
       logger,
       countUnmatched: async (n) => void (await core.redis.hincrby(core.keys.metrics(), METRIC_FIELDS.bouncesUnmatched, n)),
+      alertOutcomes: core.alerts.outcomes,
     }),
     publish,
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
@@ -71,6 +73,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     metrics,
     digestPrefs: core.digestPrefs,
     embed: { stats: core.signups.stats, challenge: core.signups.challenge },
+    signer: core.signer,
     extraRoutes: [
       adminRoutes({
         config,

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Article } from '../article';
 import type { Keys } from '../keys';
 import { ScriptedStore } from '../redis-scripts';
+import { outcomesFrom, type AlertOutcomes } from './alert-outcomes';
 import { ALERT_SCRIPTS } from './alert-scripts';
 import { batchKey, type BatchRef } from './delivery-ledger';
 
@@ -46,6 +47,8 @@ export interface AlertStatus {
    * when it failed, why it could not be rendered; otherwise why a guard skipped recipients (stale).
    */
   reason?: string;
+  /** What readers did after it arrived: unsubscribes, bounces, complaints, clicks (see AlertOutcomes). */
+  outcomes: AlertOutcomes;
 }
 
 export interface AlertRecord {
@@ -119,6 +122,7 @@ export class AlertRecords extends ScriptedStore {
   async status(id: string): Promise<AlertStatus | undefined> {
     const h = await this.redis.hgetall(this.keys.alert(id));
     if (!h.article || !h.state) return undefined;
+    const outcomes = outcomesFrom(await this.redis.hgetall(this.keys.alertOutcomes(id)));
     const article = JSON.parse(h.article) as Article;
     const num = (v: string | undefined) => Number(v ?? 0);
     const iso = (v: string | undefined) => (v ? new Date(Number(v)).toISOString() : undefined);
@@ -142,6 +146,7 @@ export class AlertRecords extends ScriptedStore {
       articleId: article.id,
       url: article.url,
       ...(statusReason(h) ? { reason: statusReason(h) } : {}),
+      outcomes,
     };
   }
 

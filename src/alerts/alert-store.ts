@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys';
+import { AlertOutcomeCounters } from './alert-outcomes';
 import { AlertRecords } from './alert-record';
 import { DeliveryLedger, type BatchRef, type HardBounceVerdict, type Outcome } from './delivery-ledger';
 
 export type { AlertAction, AlertRecord, AlertState, AlertStatus, ControlResult } from './alert-record';
 export { batchKey } from './delivery-ledger';
 export type { BatchRef, HardBounceVerdict, Outcome } from './delivery-ledger';
+export type { AlertOutcomes, ReaderOutcome } from './alert-outcomes';
 
 /**
  * Alerts in Redis: the alert record and its state machine (AlertRecords, alert-record.ts) and,
@@ -13,10 +15,13 @@ export type { BatchRef, HardBounceVerdict, Outcome } from './delivery-ledger';
  */
 export class AlertStore extends AlertRecords {
   private readonly ledger: DeliveryLedger;
+  /** What readers did after each alert (unsubscribes, bounces, complaints, clicks), counted as it happens. */
+  readonly outcomes: AlertOutcomeCounters;
 
   constructor(deps: { redis: Redis; keys: Keys }) {
     super(deps);
     this.ledger = new DeliveryLedger(deps);
+    this.outcomes = new AlertOutcomeCounters(deps);
   }
 
   /** One hard bounce, through the circuit breaker; see DeliveryLedger.hardBounce. */

@@ -32,6 +32,19 @@ export function apiSchemas(topics: readonly string[]) {
       .string()
       .optional()
       .describe('Why the alert is not going out, in plain words: what the relay did (paused by Kilat), why it cannot be rendered (failed), or a guard such as ALERT_MAX_AGE'),
+    outcomes: z
+      .object({
+        unsubscribed: z.number().int().describe("Readers who left through this alert's unsubscribe link, List-Unsubscribe header or preferences page"),
+        bounced: z.number().int().describe("Hard-bounce reports about this alert's copies (refusals while sending are in failed)"),
+        complained: z.number().int().describe("Spam complaints (feedback-loop reports) about this alert's copies"),
+        clicks: z
+          .object({
+            unique: z.number().int().describe('Readers who opened the article through "Read more", each once'),
+            total: z.number().int().describe('Clicks counted, at most 3 per reader'),
+          })
+          .describe('0 unless CLICK_TRACKING=on; link scanners that follow every link are counted too'),
+      })
+      .describe('What readers did after the alert arrived, counted as it happens'),
   });
   const rendered = z.object({ subject: z.string(), html: z.string(), text: z.string() });
   return {

@@ -25,6 +25,8 @@ import { pageRoutes } from './routes/pages';
 import { devOutboxRoutes } from './routes/dev-outbox';
 import type { SignupLimits } from './rate-limits';
 import { bounceWebhookRoutes } from './routes/bounce-webhook';
+import { clickRedirectRoutes } from './routes/click-redirect';
+import type { TokenSigner } from '../subscribers/tokens';
 import { createEmbedOrigins } from './embed-origins';
 import { embedRoutes, type EmbedDeps } from './routes/embed';
 import { createSignupIntake } from './signup-intake';
@@ -53,6 +55,8 @@ export interface AppDeps {
   extraRoutes?: Router[];
   /** The embeddable sign-up's stats and challenge (issue 12); absent: no stats route, no challenge. */
   embed?: EmbedDeps;
+  /** Verifies the tracked "Read more" links (GET /r/<token>); absent: no such route. */
+  signer?: TokenSigner;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -75,6 +79,8 @@ export function createApp(deps: AppDeps): express.Express {
   const origins = createEmbedOrigins(deps.config);
   const intake = createSignupIntake({ ...deps, challenge: deps.embed?.challenge, origins });
   app.use(embedRoutes(deps, { origins, intake, requireRedis }));
+  // Before the pages: a redirect sets no CSRF cookie.
+  if (deps.signer) app.use(clickRedirectRoutes({ ...deps, signer: deps.signer }, requireRedis));
   app.use(pageRoutes(deps, requireRedis, intake));
   app.use('/api', newsroomApiRoutes(deps, schemas, requireBearer(deps.config.publisherToken)));
   app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));

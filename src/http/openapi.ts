@@ -41,6 +41,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/confirm', tag: 'pages', query: ['token'], summary: 'Confirm a subscription', responses: { 200: page('Confirmed'), 400: page('Invalid link') } },
   { method: 'get', path: '/unsubscribe', tag: 'pages', query: ['token'], summary: 'Ask before unsubscribing', responses: { 200: page('Confirmation button'), 400: page('Invalid link') } },
   { method: 'post', path: '/unsubscribe', tag: 'pages', form: true, query: ['token'], summary: 'Unsubscribe (RFC 8058 one-click)', responses: { 200: page('Unsubscribed'), 400: page('Invalid link') } },
+  {
+    method: 'get', path: '/r/{token}', tag: 'pages', summary: "A reader's tracked \"Read more\" link (CLICK_TRACKING=on): redirects to the article of the alert the signed token names, never anywhere else; counts the click (unique per reader, at most 3 per reader in the total; HEAD and prefetches not counted)",
+    responses: { 302: { description: "Location: the alert's own article URL", contentType: 'text/html' }, 400: page('Tampered, foreign or malformed token'), 404: page('The alert has no article'), 410: page('Expired link: a page with the article link, nothing counted') },
+  },
   { method: 'get', path: '/preferences', tag: 'pages', query: ['token'], summary: 'Preferences form', responses: { 200: page('Preferences'), 400: page('Invalid link') } },
   { method: 'post', path: '/preferences', tag: 'pages', form: true, query: ['token'], summary: 'Save preferences', responses: { 200: page('Saved'), 400: page('Invalid link') } },
   {

@@ -26,7 +26,12 @@ export interface BounceHandlerDeps {
   logger: Logger;
   /** Counts reports that matched nothing (a metric: a flood of them is someone forging bounces). */
   countUnmatched?: (n: number) => Promise<void>;
+  /** Per-alert outcomes: a bounce or complaint about an alert's copy counts toward that alert; optional. */
+  alertOutcomes?: { count(alertId: string, outcome: 'bounced' | 'complained'): Promise<boolean> };
 }
+
+/** The alert a verified tag's message ref names (`a<id>`), if it is an alert's copy. */
+const alertOfRef = (ref: string | undefined) => (ref && /^a[1-9][0-9]{0,15}$/.test(ref) ? ref.slice(1) : undefined);
 
 /** Applies bounce and complaint events (from the webhook) to the subscriber records. */
 export class BounceHandler {
@@ -36,7 +41,7 @@ export class BounceHandler {
    * An event from the mail provider's JSON webhook, behind BOUNCE_WEBHOOK_SECRET: the provider
    * saw the delivery fail, so its word about an address is taken.
    */
-  async apply(event: BounceEvent & { email: string }): Promise<BounceOutcome> {
+  async apply(event: BounceEvent & { email: string; messageId?: string }): Promise<BounceOutcome> {
     const { subscribers } = this.deps;
     const sub = await subscribers.findByEmail(event.email);
     if (!sub) {
@@ -45,7 +50,10 @@ export class BounceHandler {
       this.log(event).info('bounce report for an address with no subscription; added to the suppression set');
       return 'suppressed_unknown';
     }
-    return this.applyTo(sub, event);
+    // The provider's copy of the Message-ID, when it sends one, names the alert: only a tag Kilat
+    // signed for this very subscriber counts (the event's address is the provider's word; the tag is ours).
+    const tag = event.messageId ? this.deps.tags.findIn(event.messageId).find((t) => t.subscriberId === sub.id) : undefined;
+    return this.applyTo(sub, { email: event.email, type: event.type, status: event.status, action: event.action }, alertOfRef(tag?.ref));
   }
 
   /**
@@ -55,7 +63,8 @@ export class BounceHandler {
    * names its recipient, that recipient is the subscriber's address. Anything else is counted and ignored.
    */
   async applyReport(report: BounceReport): Promise<{ event: BounceEvent; outcome: BounceOutcome }[]> {
-    const ids = [...new Set(report.quoted.map((t) => this.deps.tags.verify(t)?.subscriberId).filter((id): id is number => id !== undefined))];
+    const verified = report.quoted.map((t) => this.deps.tags.verify(t)).filter((v): v is { subscriberId: number; ref: string } => v !== undefined);
+    const ids = [...new Set(verified.map((v) => v.subscriberId))];
     const named = (await this.deps.subscribers.getMany(ids)).filter((s): s is Subscriber => s !== undefined);
     const results: { event: BounceEvent; outcome: BounceOutcome }[] = [];
     let unmatched = 0;
@@ -66,7 +75,8 @@ export class BounceHandler {
         results.push({ event, outcome: 'unmatched' });
         continue;
       }
-      results.push({ event: { ...event, email: sub.email }, outcome: await this.applyTo(sub, event) });
+      const alertId = alertOfRef(verified.find((v) => v.subscriberId === sub.id && alertOfRef(v.ref))?.ref);
+      results.push({ event: { ...event, email: sub.email }, outcome: await this.applyTo(sub, event, alertId) });
     }
     if (unmatched > 0) {
       this.deps.logger.info({ unmatched, quoted: report.quoted.length }, 'bounce report about no message Kilat sent to its recipient; ignored');
@@ -75,7 +85,7 @@ export class BounceHandler {
     return results;
   }
 
-  private async applyTo(sub: Subscriber, event: BounceEvent): Promise<BounceOutcome> {
+  private async applyTo(sub: Subscriber, event: BounceEvent, alertId?: string): Promise<BounceOutcome> {
     const { subscribers } = this.deps;
     const log = this.log({ ...event, email: sub.email });
     if (event.type === 'soft') {
@@ -84,7 +94,9 @@ export class BounceHandler {
       return suppressed.length > 0 ? 'suppressed' : 'counted';
     }
     const status = event.type === 'hard' ? 'bounced' : 'complained';
-    if (sub.status !== status) await subscribers.setStatus(sub.id, status);
+    const previous = sub.status !== status ? await subscribers.setStatus(sub.id, status) : 'unchanged';
+    // Counted once per reader and alert: a second report about the same copy changes no status.
+    if (alertId && previous !== 'unchanged' && previous !== 'not_found' && previous !== status) await this.deps.alertOutcomes?.count(alertId, status);
     log.warn({ subscriberId: sub.id }, event.type === 'hard' ? 'hard bounce reported; address suppressed' : 'complaint reported; address suppressed');
     return 'suppressed';
   }

@@ -15,12 +15,15 @@ export interface SubscriptionDeps {
   dataRights: DataRights;
   /** Where each sign-up came from, and the per-source counters (issue 12); optional. */
   attribution?: SignupAttribution;
+  /** Per-alert outcomes: an unsubscribe through a link that names its alert counts toward that alert; optional. */
+  alertOutcomes?: { count(alertId: string, outcome: 'unsubscribed'): Promise<boolean> };
 }
 
 export type TokenFailure = 'token_invalid' | 'token_expired' | 'token_wrong_purpose' | 'not_found';
 
 export type ConfirmResult = { ok: true; subscriber: Subscriber; already: boolean } | { ok: false; code: TokenFailure | 'token_stale' };
-export type SubscriberResult = { ok: true; subscriber: Subscriber } | { ok: false; code: TokenFailure };
+/** `alertId`: the alert whose email carried the link, when it names one (signed with the token). */
+export type SubscriberResult = { ok: true; subscriber: Subscriber; alertId?: string } | { ok: false; code: TokenFailure };
 
 /** Sign-up, confirmation, unsubscribe and preferences: the subscriber lifecycle behind every route. */
 export class SubscriptionService {
@@ -58,7 +61,7 @@ export class SubscriptionService {
     const v = this.deps.signer.verify(token, purpose);
     if (!v.ok) return v;
     const subscriber = await this.deps.subscribers.get(v.claims.subscriberId);
-    return subscriber ? { ok: true, subscriber } : { ok: false, code: 'not_found' };
+    return subscriber ? { ok: true, subscriber, ...(v.claims.alertId ? { alertId: v.claims.alertId } : {}) } : { ok: false, code: 'not_found' };
   }
 
   /** Unsubscribes by an unsubscribe or preferences token; takes effect before the next batch is read. */
@@ -69,13 +72,16 @@ export class SubscriptionService {
       found.subscriber.status = 'unsubscribed';
       if (previous === 'confirmed' || previous === 'pending' || previous === 'paused') {
         await this.deps.events?.emit('subscriber.unsubscribed', { subscriberId: found.subscriber.id });
+        // Only the request that actually unsubscribed counts: a repeated one-click or a reload adds nothing.
+        if (found.alertId) await this.deps.alertOutcomes?.count(found.alertId, 'unsubscribed');
       }
     }
     return found;
   }
 
-  unsubscribeToken(subscriberId: number): string {
-    return this.deps.signer.sign({ purpose: 'unsubscribe', subscriberId });
+  /** `alertId`: the alert the reader came from (the preferences page passes its link's on). */
+  unsubscribeToken(subscriberId: number, alertId?: string): string {
+    return this.deps.signer.sign({ purpose: 'unsubscribe', subscriberId, alertId });
   }
 
   async updatePreferences(token: unknown, prefs: { locale: Locale; topics: string[] }): Promise<SubscriberResult> {

@@ -40,6 +40,10 @@ svg text { font: 12px system-ui, sans-serif; fill: var(--muted); }
 .reason { overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: .5rem 0; }
 dt { font-weight: 600; } dd { margin: 0; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: .75rem; margin: .5rem 0; }
+.tile { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; }
+.tile strong { display: block; font-size: 1.6rem; line-height: 1.2; }
+.tile span { display: block; }
 @media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
 @media (max-width: 40rem) { .wide { display: none; } th, td { padding: .35rem .3rem; } progress { width: 4.5rem; } .progress-text { display: block; font-size: .9rem; } }
 `;
@@ -216,4 +220,26 @@ ${a.p90Seconds !== undefined ? html`<dt>Publish to 90% sent</dt><dd>${a.p90Secon
 ${available.length ? html`<div class="actions">${available.map((c) => html`<form method="post" action="/admin/alerts/${a.id}/${c.action}"><button type="submit"${c.action === 'cancel' ? '' : html` class="secondary"`}>${c.label}</button></form>`)}</div>` : ''}
 </section>
 <section aria-labelledby="curve-h"><h2 id="curve-h">Delivery curve</h2>${curve}</section>`;
+}
+
+const share = (n: number, of: number) => (of > 0 ? `${((n / of) * 100).toFixed(n > 0 && n / of < 0.001 ? 2 : 1)}% of sent` : '');
+
+/** What readers did after the alert (AlertStatus.outcomes): counters kept as events happen. */
+export function alertOutcomesSection(a: AlertStatus, clickTracking: boolean): SafeHtml {
+  const o = a.outcomes;
+  const tile = (id: string, n: number | string, label: string, note: string) =>
+    html`<div class="tile" id="${id}"><strong>${n}</strong><span>${label}</span>${note ? html`<span class="note">${note}</span>` : ''}</div>`;
+  const clicks =
+    clickTracking || o.clicks.total > 0
+      ? html`${tile('outcome-unique-clicks', o.clicks.unique, 'readers clicked "Read more"', share(o.clicks.unique, a.sent))}${tile('outcome-clicks', o.clicks.total, 'clicks in all', 'at most 3 per reader')}`
+      : tile('outcome-clicks', 'off', 'click tracking', 'CLICK_TRACKING=on counts "Read more" clicks');
+  return html`<section aria-labelledby="outcomes-h"><h2 id="outcomes-h">What readers did</h2>
+<div class="tiles">
+${tile('outcome-unsubscribed', o.unsubscribed, 'unsubscribed from this alert', share(o.unsubscribed, a.sent))}
+${tile('outcome-bounced', o.bounced, 'bounce reports', 'refused while sending: in failed')}
+${tile('outcome-complained', o.complained, 'spam complaints', share(o.complained, a.sent))}
+${clicks}
+</div>
+<p class="note">Counted as they happen. Opens are not counted: mail privacy proxies fetch every image, so an "open" says little about a reader.${clickTracking ? ' Link scanners that follow every link count as clicks too.' : ''}</p>
+</section>`;
 }

@@ -22,7 +22,7 @@ import { HttpError } from '../errors';
 import type { SafeHtml } from '../pages/html';
 import { html } from '../pages/html';
 import { leftOutSection } from '../pages/left-out-section';
-import { adminLayout, alertDetail, alertsTable, composeForm, deliveryCurve, loginForm, previewSection, type ArticleFormValues } from '../pages/admin-pages';
+import { adminLayout, alertDetail, alertOutcomesSection, alertsTable, composeForm, deliveryCurve, loginForm, previewSection, type ArticleFormValues } from '../pages/admin-pages';
 
 export interface AdminDeps {
   config: Config;
@@ -187,7 +187,7 @@ export function adminRoutes(deps: AdminDeps): Router {
       res,
       200,
       `Alert ${id}`,
-      html`${note}${alertDetail({ ...status, p90Seconds: p90 ? Number(p90) : undefined }, deliveryCurve(curve, Date.parse(status.createdAt), status.total, !ACTIVE.has(status.state)))}`,
+      html`${note}${alertDetail({ ...status, p90Seconds: p90 ? Number(p90) : undefined }, deliveryCurve(curve, Date.parse(status.createdAt), status.total, !ACTIVE.has(status.state)))}${alertOutcomesSection(status, config.clickTracking)}`,
       { refreshSeconds: ACTIVE.has(status.state) ? 3 : undefined },
     );
   });

@@ -11,7 +11,9 @@ import { HttpError } from '../errors';
 const REPORT_LIMIT = '2mb';
 const MAX_EVENTS = 1000;
 
-const jsonEvent = z.object({ email: z.string().max(320), type: z.enum(['hard', 'soft', 'complaint']) }).strict();
+// messageId: the Message-ID of the copy the event is about, as the provider reports it (optional);
+// it attributes the bounce or complaint to the alert that copy belonged to.
+const jsonEvent = z.object({ email: z.string().max(320), type: z.enum(['hard', 'soft', 'complaint']), messageId: z.string().max(998).optional() }).strict();
 const jsonBody = z.union([jsonEvent, z.array(jsonEvent).min(1).max(MAX_EVENTS), z.object({ events: z.array(jsonEvent).min(1).max(MAX_EVENTS) }).strict()]);
 
 const REPORT_TYPES = ['message/rfc822', 'multipart/report', 'message/delivery-status', 'message/global-delivery-status'];
@@ -49,7 +51,7 @@ export function bounceWebhookRoutes(deps: AppDeps, requireRedis: RequestHandler)
       const events = list.map((e, i) => {
         const address = normaliseAddress(e.email);
         if (!address.ok) throw new HttpError(400, 'validation_failed', `${Array.isArray(parsed.data) || 'events' in parsed.data ? `events.${i}.` : ''}email: ${address.reason}`);
-        return { email: address.address, type: e.type };
+        return { email: address.address, type: e.type, ...(e.messageId ? { messageId: e.messageId } : {}) };
       });
       // The provider's own events, behind the webhook secret: taken at their word.
       for (const event of events) results.push(show(event, await bounces.apply(event)));

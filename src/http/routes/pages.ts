@@ -104,7 +104,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
     page(res, 200, result.subscriber.locale, p.unsubscribedTitle, messageBody(p.unsubscribed));
   });
 
-  const showPreferences = async (req: Request, res: Response, sub: Subscriber, saved: boolean | string) => {
+  const showPreferences = async (req: Request, res: Response, sub: Subscriber, saved: boolean | string, alertId?: string) => {
     const s = catalog[sub.locale];
     const frequency = deps.digestPrefs ? await deps.digestPrefs.get(sub.id) : undefined;
     page(
@@ -114,7 +114,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
       s.page.preferencesTitle,
       preferencesForm(s, config.topics, {
         action: preferencesAction(req),
-        unsubscribeAction: `/unsubscribe?token=${encodeURIComponent(deps.subscriptions.unsubscribeToken(sub.id))}`,
+        unsubscribeAction: `/unsubscribe?token=${encodeURIComponent(deps.subscriptions.unsubscribeToken(sub.id, alertId))}`,
         email: sub.email,
         status: sub.status,
         locale: sub.locale,
@@ -128,7 +128,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
   router.get('/preferences', requireRedis, async (req, res) => {
     const found = await deps.subscriptions.lookup(req.query.token, 'preferences');
     if (!found.ok) return linkFailure(req, res, found.code);
-    await showPreferences(req, res, found.subscriber, false);
+    await showPreferences(req, res, found.subscriber, false, found.alertId);
   });
 
   // One form per action on the preferences page; `action` says which. Each re-checks the token.
@@ -146,7 +146,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
         const r = action === 'pause' ? await deps.subscriptions.pause(token) : await deps.subscriptions.resume(token);
         if (!r.ok) return linkFailure(req, res, r.code);
         const p = catalog[r.subscriber.locale].page;
-        return showPreferences(req, res, r.subscriber, action === 'pause' ? p.pausedNotice : p.resumedNotice);
+        return showPreferences(req, res, r.subscriber, action === 'pause' ? p.pausedNotice : p.resumedNotice, link.alertId);
       }
       case 'unsubscribe': {
         const r = await deps.subscriptions.unsubscribe(token, 'preferences');
@@ -189,7 +189,7 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
     if (deps.digestPrefs && (FREQUENCIES as readonly unknown[]).includes(body.frequency)) {
       await deps.digestPrefs.set(updated.subscriber.id, body.frequency as Frequency);
     }
-    await showPreferences(req, res, updated.subscriber, true);
+    await showPreferences(req, res, updated.subscriber, true, link.alertId);
   });
 
   return router;
