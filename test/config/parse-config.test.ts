@@ -21,6 +21,9 @@ describe('configuration', () => {
     ['SECRET_KEY', 'short', /SECRET_KEY/],
     ['KEY_PREFIX', 'kil{at}', /KEY_PREFIX/],
     ['TIME_ZONE', 'Mars/Olympus', /TIME_ZONE/],
+    ['CLICK_TRACKING', 'yes', /CLICK_TRACKING/],
+    // opens are not offered: asking for them says why, and what to use instead
+    ['OPEN_TRACKING', 'on', /OPEN_TRACKING: only off: .*privacy proxies.*CLICK_TRACKING=on/],
   ])('a bad %s = %p stops start-up with a message naming it', (name, value, pattern) => {
     expect(() => parseConfig({ ...base, [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ ...base, [name]: value })).toThrow(pattern);

@@ -8,6 +8,26 @@ describe('signed tokens', () => {
     expect(signer.verify(t, 'unsubscribe')).toEqual({ ok: true, claims: { purpose: 'unsubscribe', subscriberId: 1234, expiresAt: undefined, nonce: undefined } });
   });
 
+  test('a token naming its alert carries it signed; moving it to another alert breaks the MAC; five-part tokens still verify', () => {
+    const t = signer.sign({ purpose: 'unsubscribe', subscriberId: 1234, alertId: '42' });
+    expect(t.split('.')).toHaveLength(6);
+    expect(signer.verify(t, 'unsubscribe')).toEqual({ ok: true, claims: { purpose: 'unsubscribe', subscriberId: 1234, expiresAt: undefined, nonce: undefined, alertId: '42' } });
+    const parts = t.split('.');
+    parts[4] = (43).toString(36);
+    expect(signer.verify(parts.join('.'), 'unsubscribe')).toEqual({ ok: false, code: 'token_invalid' });
+    // the alert part dropped: refused too (the MAC covered it)
+    expect(signer.verify([...parts.slice(0, 4), parts[5]].join('.'), 'unsubscribe')).toEqual({ ok: false, code: 'token_invalid' });
+    // a leading zero is a second spelling of the same alert: refused
+    parts[4] = `0${(42).toString(36)}`;
+    expect(signer.verify(parts.join('.'), 'unsubscribe')).toEqual({ ok: false, code: 'token_invalid' });
+    // a click token is no unsubscribe token
+    const click = signer.sign({ purpose: 'click', subscriberId: 1234, alertId: '42', expiresAt: 2000 });
+    expect(signer.verify(click, 'unsubscribe')).toEqual({ ok: false, code: 'token_wrong_purpose' });
+    expect(signer.verify(click, 'click', 1000)).toMatchObject({ ok: true, claims: { alertId: '42', subscriberId: 1234 } });
+    expect(signer.verify(click, 'click', 2001)).toEqual({ ok: false, code: 'token_expired' });
+    expect(() => signer.sign({ purpose: 'click', subscriberId: 1, alertId: '../x' })).toThrow();
+  });
+
   test('a token for one purpose is refused for another', () => {
     const t = signer.sign({ purpose: 'unsubscribe', subscriberId: 7 });
     expect(signer.verify(t, 'confirm')).toEqual({ ok: false, code: 'token_wrong_purpose' });
