@@ -40,7 +40,7 @@ svg text { font: 12px system-ui, sans-serif; fill: var(--muted); }
 .reason { overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: .5rem 0; }
 dt { font-weight: 600; } dd { margin: 0; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: .75rem; margin: .5rem 0; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr)); gap: .75rem; margin: .5rem 0; }
 .tile { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; }
 .tile strong { display: block; font-size: 1.6rem; line-height: 1.2; }
 .tile span { display: block; }
@@ -236,7 +236,7 @@ export function alertOutcomesSection(a: AlertStatus, clickTracking: boolean): Sa
   return html`<section aria-labelledby="outcomes-h"><h2 id="outcomes-h">What readers did</h2>
 <div class="tiles">
 ${tile('outcome-unsubscribed', o.unsubscribed, 'unsubscribed from this alert', share(o.unsubscribed, a.sent))}
-${tile('outcome-bounced', o.bounced, 'bounce reports', 'refused while sending: in failed')}
+${tile('outcome-bounced', o.bounced, 'bounce reports', 'refusals while sending are under failed')}
 ${tile('outcome-complained', o.complained, 'spam complaints', share(o.complained, a.sent))}
 ${clicks}
 </div>
