@@ -535,8 +535,9 @@ describe('accepted hostile content: every article field × every placeholder and
       const mine = k.smtp.to(email).filter((m) => m.parsed.subject === subject);
       expect(mine).toHaveLength(1);
       const m = mine[0]!;
-      const own = { unsubscribe: links.unsubscribe(readerIds[i]!), preferences: links.preferences(readerIds[i]!) };
-      const other = { unsubscribe: links.unsubscribe(readerIds[1 - i]!), preferences: links.preferences(readerIds[1 - i]!) };
+      // An alert's links name the alert (signed with the reader's token: per-alert outcomes).
+      const own = { unsubscribe: links.unsubscribe(readerIds[i]!, alertId), preferences: links.preferences(readerIds[i]!, alertId) };
+      const other = { unsubscribe: links.unsubscribe(readerIds[1 - i]!, alertId), preferences: links.preferences(readerIds[1 - i]!, alertId) };
       const html = m.parsed.html || '';
       const text = m.parsed.text || '';
       const head = m.raw.slice(0, m.raw.indexOf('\r\n\r\n'));
