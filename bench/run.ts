@@ -415,11 +415,12 @@ async function sampleMessage(core: Core, input: ArticleInput): Promise<string> {
     renderer: createRendererFromConfig(config, core.catalog),
     transport: { kind: 'outbox', send: async () => undefined, close: async () => undefined },
     mailFrom: config.mailFrom,
+    clickTracking: config.clickTracking,
   });
   const article = toArticle(input, config.defaultLocale);
   const template = await mailer.prepareAlert(article, article.locale);
   const id = 1_234_567;
-  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: links.listSlots(id) });
+  return template.personalise({ to: benchAddress(id), tag: links.messageTag(id, 'a1'), slots: links.alertSlots(id, '1') });
 }
 
 async function waitFor(cond: () => boolean, timeoutMs: number, what: string, app: ChildProcess, tmp: string): Promise<void> {
