@@ -120,9 +120,10 @@ export class AlertRecords extends ScriptedStore {
   }
 
   async status(id: string): Promise<AlertStatus | undefined> {
-    const h = await this.redis.hgetall(this.keys.alert(id));
+    // Both asked at once (one round trip's wait): the record and the outcome counters beside it.
+    const [h, o] = await Promise.all([this.redis.hgetall(this.keys.alert(id)), this.redis.hgetall(this.keys.alertOutcomes(id))]);
     if (!h.article || !h.state) return undefined;
-    const outcomes = outcomesFrom(await this.redis.hgetall(this.keys.alertOutcomes(id)));
+    const outcomes = outcomesFrom(o);
     const article = JSON.parse(h.article) as Article;
     const num = (v: string | undefined) => Number(v ?? 0);
     const iso = (v: string | undefined) => (v ? new Date(Number(v)).toISOString() : undefined);
