@@ -56,7 +56,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 </head>
 <body>
 <header><strong>${o.siteName}</strong> <span>Newsroom</span>
-${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a><a href="/admin/queues">Queues</a><form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
+${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a><a href="/admin/queues">Queues</a><a href="/admin/keys">Keys</a><a href="/admin/audit">Audit</a><form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
 </header>
 <main>
 <h1>${o.title}</h1>
@@ -71,11 +71,11 @@ export function loginForm(next: string, error?: string): SafeHtml {
 ${error ? html`<p class="error" role="alert" id="login-error">${error}</p>` : ''}
 <form method="post" action="/admin/login">
   <input type="hidden" name="next" value="${next}">
-  <label for="token">Publisher token</label>
+  <label for="token">API key</label>
   <input id="token" name="token" type="password" autocomplete="current-password" required${error ? html` aria-invalid="true" aria-describedby="login-error"` : ''}>
   <div class="actions"><button type="submit">Sign in</button></div>
 </form>
-<p class="note">The token is the service's PUBLISHER_TOKEN. Signing in sets a cookie for /admin only, valid for 12 hours.</p>
+<p class="note">Your own API key (an admin creates it at Keys), or the service's PUBLISHER_TOKEN. Signing in sets a cookie for /admin only, valid for 12 hours, and ends at once if the key is revoked.</p>
 </section>`;
 }
 
