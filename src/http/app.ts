@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pageRoutes(deps, requireRedis, intake));
   app.use('/api', newsroomApiRoutes(deps, schemas));
   app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));
-  app.use('/api', keysApiRoutes(deps, requireRedis));
+  app.use('/api', keysApiRoutes(deps, schemas, requireRedis));
   app.use('/api', apiRoutes(deps, requireRedis, intake));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));

@@ -1,6 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import { KeyInputError } from '../../ops/api-keys';
 import type { AppDeps } from '../app';
+import { firstIssue, type ApiSchemas } from '../api-schemas';
 import { auditFormat, auditPageQuery, sendAuditExport } from '../audit-query';
 import { HttpError } from '../errors';
 
@@ -10,7 +11,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
 };
 
 /** Named keys and the audit log as JSON: admin scope. */
-export function keysApiRoutes(deps: AppDeps, requireRedis: RequestHandler): Router {
+export function keysApiRoutes(deps: AppDeps, schemas: ApiSchemas, requireRedis: RequestHandler): Router {
   const router = Router();
   const admin = [deps.access.requireScope('admin'), requireRedis];
 
@@ -19,9 +20,9 @@ export function keysApiRoutes(deps: AppDeps, requireRedis: RequestHandler): Rout
   });
 
   router.post('/keys', ...admin, requireJson, express.json({ limit: '8kb', strict: true }), async (req, res) => {
-    const body: unknown = req.body;
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'validation_failed', 'body: an object with name and scopes.');
-    const b = body as Record<string, unknown>;
+    const parsed = schemas.apiKeyCreate.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, 'validation_failed', firstIssue(parsed.error));
+    const b = parsed.data;
     const actor = deps.access.actorOf(res);
     try {
       const { key, secret } = await deps.apiKeys.create({ name: b.name, scopes: b.scopes, createdBy: { id: actor.id, name: actor.name } });
