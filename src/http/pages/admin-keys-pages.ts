@@ -40,7 +40,7 @@ ${message}
 <section aria-labelledby="keys-h"><h2 id="keys-h">Keys</h2><div class="table-wrap"><table>
 <thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col" class="wide">Id</th><th scope="col" class="wide">Created</th><th scope="col">Status</th></tr></thead>
 <tbody>
-<tr><td>bootstrap</td><td>admin</td><td class="wide">bootstrap</td><td class="wide">PUBLISHER_TOKEN</td><td>active; change PUBLISHER_TOKEN to replace it</td></tr>
+<tr><td>bootstrap</td><td>admin</td><td class="wide">bootstrap</td><td class="wide reason">PUBLISHER_TOKEN</td><td class="reason">active; change PUBLISHER_TOKEN to replace it</td></tr>
 ${o.keys.map(
   (k) => html`<tr><td class="key-name">${k.name}</td><td>${k.scopes.join(', ')}</td><td class="wide"><code>${k.id}</code></td><td class="wide">${when(k.createdAt)} by ${k.createdBy.name}</td>
 <td>${k.revokedAt ? html`revoked ${when(k.revokedAt)}` : html`<form method="post" action="/admin/keys/${k.id}/revoke"><button class="secondary" type="submit" aria-label="Revoke the key ${k.name}">Revoke</button></form>`}</td></tr>`,

@@ -11,7 +11,7 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, H
 header { background: var(--accent); color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 header strong { letter-spacing: .12em; }
 header a, header button.link { color: #fff; }
-header nav { margin-left: auto; display: flex; gap: 1rem; align-items: center; }
+header nav { margin-left: auto; display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: center; }
 main { max-width: 72rem; margin: 1rem auto; padding: 0 1rem; }
 section { background: #fff; padding: 1rem 1.25rem; border-radius: 6px; margin-bottom: 1rem; }
 h1 { font-size: 1.5rem; margin: .25rem 0 1rem; } h2 { font-size: 1.2rem; margin: 0 0 .75rem; }
