@@ -31,7 +31,7 @@ ${message}
 <form method="post" action="/admin/keys">
   <label for="key-name">Name (who holds it)</label>
   <input id="key-name" name="name" type="text" maxlength="${NAME_MAX}" required value="${o.values?.name ?? ''}"${o.message?.kind === 'error' ? html` aria-describedby="key-message"` : ''}>
-  <fieldset class="inline"><legend>Scopes</legend>
+  <fieldset class="inline scopes"><legend>Scopes</legend>
   ${SCOPES.map((s) => html`<label><input type="checkbox" name="scopes" value="${s}"${chosen.has(s) ? html` checked` : ''}> <span><b>${s}</b>: ${SCOPE_HELP[s]}</span></label>`)}
   </fieldset>
   <div class="actions"><button type="submit">Create key</button></div>
@@ -58,12 +58,12 @@ export function auditPage(o: { entries: AuditEntry[]; next: string | null; befor
   const rows =
     o.entries.length === 0
       ? html`<p>${o.before ? 'No older entries.' : 'Nothing has been changed yet.'}</p>`
-      : html`<div class="table-wrap"><table>
+      : html`<div class="table-wrap"><table class="stack">
 <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col" class="wide">From</th></tr></thead>
 <tbody>
 ${o.entries.map(
-  (e) => html`<tr><td>${when(e.at)}</td><td>${e.actor.name} <span class="note">(${e.actor.id})</span></td><td><code>${e.action}</code></td><td class="reason">${target(e)}</td>
-<td class="wide reason">${e.from.via}${e.from.ip ? html` · ${e.from.ip}` : ''}${e.from.userAgent ? html`<br><span class="note">${e.from.userAgent}</span>` : ''}</td></tr>`,
+  (e) => html`<tr><td data-label="When">${when(e.at)}</td><td data-label="Who">${e.actor.name} <span class="note">(${e.actor.id})</span></td><td data-label="Action"><code>${e.action}</code></td><td data-label="Target" class="reason">${target(e)}</td>
+<td data-label="From" class="wide reason">${e.from.via}${e.from.ip ? html` · ${e.from.ip}` : ''}${e.from.userAgent ? html`<br><span class="note">${e.from.userAgent}</span>` : ''}</td></tr>`,
 )}
 </tbody></table></div>`;
   return html`<section aria-labelledby="audit-h"><h2 id="audit-h">Changes, newest first</h2>

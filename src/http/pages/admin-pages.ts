@@ -22,6 +22,7 @@ input[type=text], input[type=url], input[type=email], input[type=password], text
 textarea { min-height: 10rem; }
 fieldset { border: 0; padding: 0; margin: .75rem 0 0; } legend { font-weight: 600; margin-bottom: .3rem; }
 .inline label { display: inline-flex; align-items: center; gap: .35rem; font-weight: 400; margin: .2rem 1rem .2rem 0; }
+.inline.scopes label { display: flex; align-items: baseline; }
 .row { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; }
 .actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-top: 1rem; }
 button { font: inherit; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
@@ -41,6 +42,8 @@ svg text { font: 12px system-ui, sans-serif; fill: var(--muted); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: .5rem 0; }
 dt { font-weight: 600; } dd { margin: 0; }
 @media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
+/* A stacked table reads as one card per row on a phone (the audit log: long targets need the width). */
+@media (max-width: 40rem) { table.stack thead { display: none; } table.stack tr { display: block; padding: .4rem 0; border-bottom: 1px solid var(--line); } table.stack td { display: block; border: 0; padding: .1rem .3rem; } table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; } table.stack td.wide { display: block; } }
 @media (max-width: 40rem) { .wide { display: none; } th, td { padding: .35rem .3rem; } progress { width: 4.5rem; } .progress-text { display: block; font-size: .9rem; } }
 `;
 
