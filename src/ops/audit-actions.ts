@@ -19,6 +19,6 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export const isAuditAction = (v: unknown): v is AuditAction => typeof v === 'string' && (AUDIT_ACTIONS as readonly string[]).includes(v);
 
-/** Where an action came from. */
-export const AUDIT_VIA = ['api', 'admin', 'cli'] as const;
+/** Where an action came from (`feed`: the feed watcher in a worker, publishing a new feed item). */
+export const AUDIT_VIA = ['api', 'admin', 'cli', 'feed'] as const;
 export type AuditVia = (typeof AUDIT_VIA)[number];
