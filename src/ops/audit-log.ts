@@ -38,7 +38,7 @@ const STREAM_ID = /^\d{1,15}-\d{1,10}$/;
 export const isAuditCursor = (v: unknown): v is string => typeof v === 'string' && STREAM_ID.test(v);
 
 /** A masked address (src/logger.ts maskEmail): `a***b@e***.com`. Anything else with an @ is refused. */
-const MASKED = /^[^@\s]\*{1,3}[^@\s]?@[^@\s]?\*\*\*/;
+const MASKED = /^[^@\s]\*{1,3}[^@\s]?@[^@\s]?\*\*\*[^@\s]*$/;
 
 /** Free text from a client (user agent, names): no control characters, bounded. */
 export const cleanText = (s: string, max = 200) => s.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ').slice(0, max);
