@@ -22,6 +22,12 @@ export function actorOf(res: Response): KeyIdentity {
   return actor;
 }
 
+/** The key a page was opened with, if any, as the admin header shows it. */
+export function pageViewer(res: Response): { name: string; admin: boolean } | undefined {
+  const actor = res.locals.actor as KeyIdentity | undefined;
+  return actor && { name: actor.name, admin: hasScope(actor, 'admin') };
+}
+
 /** Where a request came from, for the audit log: req.ip follows TRUST_PROXY (express's trust proxy). */
 export function requestFrom(req: Request): AuditFrom {
   return {

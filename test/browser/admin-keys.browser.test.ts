@@ -68,6 +68,11 @@ describe('/admin/keys and /admin/audit in a real browser', () => {
       await editor.goto(`${k.baseUrl}/admin`);
       await signIn(editor, secret);
       expect(new URL(editor.url()).pathname).toBe('/admin');
+      expect(await editor.locator('header .who').textContent()).toBe(name);
+      // no links to pages the key cannot open
+      expect(await editor.getByRole('navigation', { name: 'Admin' }).getByRole('link').allTextContents()).toEqual(['Alerts', 'Embed']);
+      await expectAccessible(editor, 'editor dashboard');
+      await shot(editor, `editor-dashboard-${width}`);
       const forbidden = await editor.goto(`${k.baseUrl}/admin/keys`);
       expect(forbidden?.status()).toBe(403);
       expect(await editor.locator('main').textContent()).toContain(`The key "${name}" does not have the "admin" scope`);

@@ -11,6 +11,7 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, H
 header { background: var(--accent); color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 header strong { letter-spacing: .12em; }
 header a, header button.link { color: #fff; }
+header .who { font-weight: 600; overflow-wrap: anywhere; }
 header nav { margin-left: auto; display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: center; }
 main { max-width: 72rem; margin: 1rem auto; padding: 0 1rem; }
 section { background: #fff; padding: 1rem 1.25rem; border-radius: 6px; margin-bottom: 1rem; }
@@ -47,7 +48,12 @@ dt { font-weight: 600; } dd { margin: 0; }
 @media (max-width: 40rem) { .wide { display: none; } th, td { padding: .35rem .3rem; } progress { width: 4.5rem; } .progress-text { display: block; font-size: .9rem; } }
 `;
 
-export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number }): string {
+/**
+ * `viewer`: the key the page was opened with: its name is shown beside Sign out (a shared screen says whose session it
+ * is), and the links to admin-only pages are left out for keys without the admin scope.
+ */
+export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number; viewer?: { name: string; admin: boolean } }): string {
+  const adminLinks = !o.viewer || o.viewer.admin;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -59,7 +65,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 </head>
 <body>
 <header><strong>${o.siteName}</strong> <span>Newsroom</span>
-${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a><a href="/admin/queues">Queues</a><a href="/admin/keys">Keys</a><a href="/admin/audit">Audit</a><form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
+${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a>${adminLinks ? html`<a href="/admin/queues">Queues</a><a href="/admin/keys">Keys</a><a href="/admin/audit">Audit</a>` : ''}${o.viewer ? html`<span class="who">${o.viewer.name}</span>` : ''}<form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
 </header>
 <main>
 <h1>${o.title}</h1>

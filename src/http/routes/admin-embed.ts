@@ -5,7 +5,7 @@ import type { Config, Locale } from '../../config';
 import type { Catalog } from '../../i18n';
 import { isLocale } from '../../i18n';
 import type { Keys } from '../../keys';
-import type { Access } from '../access';
+import { pageViewer, type Access } from '../access';
 import { parseHexColour } from '../embed-colours';
 import { createEmbedOrigins } from '../embed-origins';
 import { adminLayout } from '../pages/admin-pages';
@@ -46,7 +46,7 @@ export function adminEmbedRoutes(deps: AdminEmbedDeps): Router {
       .status(200)
       .type('html')
       .set('Cache-Control', 'no-store')
-      .send(adminLayout({ title: 'Embed the sign-up box', body, signedIn: true, siteName: config.siteName }));
+      .send(adminLayout({ title: 'Embed the sign-up box', body, signedIn: true, siteName: config.siteName, viewer: pageViewer(res) }));
   });
   return router;
 }

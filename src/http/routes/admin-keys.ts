@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import { isKeyId, KeyInputError, type ApiKeys } from '../../ops/api-keys';
 import type { AuditLog } from '../../ops/audit-log';
-import type { Access } from '../access';
+import { pageViewer, type Access } from '../access';
 import { auditFormat, auditPageQuery, sendAuditExport } from '../audit-query';
 import { HttpError } from '../errors';
 import { adminLayout } from '../pages/admin-pages';
@@ -26,7 +26,7 @@ export function adminKeysRoutes(deps: AdminKeysDeps): Router {
   const admin = deps.access.requireScope('admin');
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
   const page = (res: Response, status: number, title: string, body: SafeHtml) =>
-    res.status(status).type('html').set('Cache-Control', 'no-store').send(adminLayout({ title, body, signedIn: true, siteName: deps.config.siteName }));
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(adminLayout({ title, body, signedIn: true, siteName: deps.config.siteName, viewer: pageViewer(res) }));
 
   router.get('/admin/keys', admin, async (req, res) => {
     const revoked = typeof req.query.revoked === 'string' && isKeyId(req.query.revoked) ? req.query.revoked : undefined;

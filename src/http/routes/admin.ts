@@ -17,7 +17,7 @@ import type { SignupStats } from '../../subscribers/signup-stats';
 import { signupStatsSection } from '../pages/embed-pages';
 import { readCurve } from '../../ops/metrics-recorder';
 import { normaliseAddress } from '../../subscribers/email-address';
-import type { Access } from '../access';
+import { pageViewer, type Access } from '../access';
 import { HttpError } from '../errors';
 import type { SafeHtml } from '../pages/html';
 import { html } from '../pages/html';
@@ -68,7 +68,7 @@ export function adminRoutes(deps: AdminDeps): Router {
       .status(status)
       .type('html')
       .set('Cache-Control', 'no-store')
-      .send(adminLayout({ title, body, signedIn: opts.signedIn ?? true, siteName: config.siteName, refreshSeconds: opts.refreshSeconds }));
+      .send(adminLayout({ title, body, signedIn: opts.signedIn ?? true, siteName: config.siteName, refreshSeconds: opts.refreshSeconds, viewer: pageViewer(res) }));
 
   const safeNext = (v: unknown) => (typeof v === 'string' && /^\/admin(\/[\w/.?=&%-]*)?$/.test(v) ? v : '/admin');
 
