@@ -146,6 +146,11 @@ describe('named API keys: scopes, revocation, the audit log', () => {
       (Object.keys(keys) as Scope[]).map((scope) => `${route.name} as ${scope}: ${scope === 'admin' || route.scopes.includes(scope) ? 'allowed' : 'refused 403'}`),
     );
     expect(seen).toEqual(expected);
+    // a read-only key's dashboard has no compose form; a publish key's has
+    const dash = async (secret: string) => (await fetch(`${k.baseUrl}/admin`, { headers: auth(secret) })).text();
+    expect(await dash(keys.read)).toContain('no "publish" scope');
+    expect(await dash(keys.read)).not.toContain('action="/admin/publish"');
+    expect(await dash(keys.publish)).toContain('action="/admin/publish"');
     // a key with two scopes has both
     const both = (await createKey('publish+read', ['publish', 'read'])).secret;
     expect((await fetch(`${k.baseUrl}/api/stats/signups`, { headers: auth(both) })).status).toBe(200);

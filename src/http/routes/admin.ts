@@ -18,6 +18,7 @@ import { signupStatsSection } from '../pages/embed-pages';
 import { readCurve } from '../../ops/metrics-recorder';
 import { normaliseAddress } from '../../subscribers/email-address';
 import { pageViewer, type Access } from '../access';
+import { hasScope } from '../../ops/api-keys';
 import { HttpError } from '../errors';
 import type { SafeHtml } from '../pages/html';
 import { html } from '../pages/html';
@@ -109,7 +110,11 @@ export function adminRoutes(deps: AdminDeps): Router {
   const dashboard = async (res: Response, status: number, values: ArticleFormValues, extra?: SafeHtml, message?: { kind: 'ok' | 'error'; text: string }) => {
     const alerts = await recent();
     const signups = deps.signupStats ? await signupSources(deps.signupStats) : '';
-    page(res, status, 'Breaking-news alerts', html`${composeForm(config.topics, deps.topicNames, values, message)}${extra ?? ''}${alertsTable(alerts)}${signups}`, {
+    // A read-only key sees the alerts; the form it could not send is replaced by a note saying why.
+    const compose = hasScope(deps.access.actorOf(res), 'publish')
+      ? composeForm(config.topics, deps.topicNames, values, message)
+      : html`<section><p class="note">This key can follow alerts but not publish them (it has no "publish" scope).</p></section>`;
+    page(res, status, 'Breaking-news alerts', html`${compose}${extra ?? ''}${alertsTable(alerts)}${signups}`, {
       // Refresh progress while something is sending, but never while the editor is typing.
       refreshSeconds: !extra && !message && !values.title && alerts.some((a) => ACTIVE.has(a.state)) ? 5 : undefined,
     });
