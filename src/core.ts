@@ -11,6 +11,8 @@ import { createTransportFromConfig } from './mail/create-transport';
 import { createRendererFromConfig } from './mail/create-renderer';
 import { createMailer, senderOptions, type Mailer } from './mail/mailer';
 import type { MailTransport } from './mail/transport';
+import { ApiKeys } from './ops/api-keys';
+import { AuditLog } from './ops/audit-log';
 import { createWebhookEmitter, noWebhooks, type WebhookEmitter } from './ops/webhooks';
 import { AddressHasher } from './subscribers/address-hasher';
 import { DataRights } from './subscribers/data-rights';
@@ -51,6 +53,10 @@ export interface Core {
   signups: SignupTracking;
   dataRights: DataRights;
   digestPrefs: DigestPreferences;
+  /** Named API keys (PUBLISHER_TOKEN is the bootstrap key among them). */
+  apiKeys: ApiKeys;
+  /** The append-only record of who changed what (every process writes to the same stream). */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -93,6 +99,8 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     signups,
     dataRights: new DataRights({ subscribers, hasher, attribution: signups.attribution }),
     digestPrefs: new DigestPreferences({ redis, keys }),
+    apiKeys: new ApiKeys({ redis, keys, publisherToken: config.publisherToken }),
+    audit: new AuditLog({ redis, keys, maxEntries: config.auditLogMaxEntries }),
     async close() {
       // Closing a queue waits for Redis; with Redis gone that would hang shutdown.
       await Promise.race([queues.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);

@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
  *    outcomes (a counter hash, and the per-reader click counters as one bitfield);
  *  - global lookups (article dedupe, alert counter, recent alerts) sit in `{g}`;
  *  - a feed `{f<hash>}` holds its poll state and the GUIDs it has seen;
+ *  - API keys sit in `{keys}` (a create or revoke is one MULTI there); the audit stream in `{audit}`;
  *  - BullMQ queues use the prefix `<prefix>:{q}` so every queue key shares one slot.
  */
 export const SUBSCRIBER_SHARDS = 16;
@@ -87,6 +88,14 @@ export interface Keys {
   digestSubscribers(shard: number): string;
   /** Ids of one shard that already got the digest of `day` (YYYY-MM-DD): a re-run sends nobody twice. */
   digestSent(shard: number, day: string): string;
+  /** String sha256(secret) hex -> JSON {id, name, scopes}: the lookup every authenticated request makes. Deleted on revoke. */
+  apiKeyByHash(secretHash: string): string;
+  /** Hash key id -> JSON record (name, scopes, created, hash): the listing, kept after revoke. */
+  apiKeyIndex(): string;
+  /** Hash key id -> revoked-at ms (HSETNX: one revoke per key). */
+  apiKeyRevoked(): string;
+  /** The append-only audit log: a Redis Stream, one entry per change (src/ops/audit-log.ts). */
+  auditLog(): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -131,5 +140,9 @@ export function createKeys(prefix: string): Keys {
     feedLock: (h) => `${prefix}:{f${h}}:lock`,
     digestSubscribers: (shard) => `${prefix}:{s${shard}}:digest`,
     digestSent: (shard, day) => `${prefix}:{s${shard}}:digest-sent:${day}`,
+    apiKeyByHash: (h) => `${prefix}:{keys}:h:${h}`,
+    apiKeyIndex: () => `${prefix}:{keys}:index`,
+    apiKeyRevoked: () => `${prefix}:{keys}:revoked`,
+    auditLog: () => `${prefix}:{audit}:log`,
   };
 }

@@ -8,6 +8,9 @@ import type { Logger } from './logger';
 import { createApp } from './http/app';
 import { adminRoutes } from './http/routes/admin';
 import { adminEmbedRoutes } from './http/routes/admin-embed';
+import { adminKeysRoutes } from './http/routes/admin-keys';
+import { createAccess } from './http/access';
+import { createAdminSession } from './http/admin-session';
 import { createSignupLimits } from './http/rate-limits';
 import { outboxDir } from './mail/create-transport';
 import { createPreviewer } from './newsroom/preview';
@@ -36,8 +39,14 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
   const { transport, mailer } = createMailing(core);
   const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
   const previewer = createPreviewer({ mailer, publicUrl: config.publicUrl });
+  // One session store and one key check for every protected route (API, /admin, Bull Board).
+  const session = createAdminSession({ redis: core.redis, keys: core.keys, apiKeys: core.apiKeys, secure: config.publicUrl.startsWith('https:') });
+  const access = createAccess({ apiKeys: core.apiKeys, session, audit: core.audit });
   const app = createApp({
     config,
+    access,
+    apiKeys: core.apiKeys,
+    audit: core.audit,
     logger,
     redis: core.redis,
     catalog,
@@ -77,6 +86,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     extraRoutes: [
       adminRoutes({
         config,
+        access,
         logger,
         redis: core.redis,
         keys: core.keys,
@@ -87,7 +97,8 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
         topicNames: catalog.en.page.topics,
         signupStats: core.signups.stats,
       }),
-      adminEmbedRoutes({ config, redis: core.redis, keys: core.keys, catalog }),
+      adminEmbedRoutes({ config, access, redis: core.redis, keys: core.keys, catalog }),
+      adminKeysRoutes({ config, logger, access, apiKeys: core.apiKeys, audit: core.audit }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
@@ -20,6 +21,10 @@ import { parseAllowList } from '../newsroom/fetch-content';
 import { ImportFileError, importSubscribersCsv } from '../subscribers/import-csv';
 import { exportSubscribersCsv } from '../subscribers/export-csv';
 import { normaliseAddress } from '../subscribers/email-address';
+import { maskEmail } from '../logger';
+import { KeyInputError, type ApiKeyRecord } from '../ops/api-keys';
+import type { AuditAction } from '../ops/audit-actions';
+import { exportAudit, type AuditTarget } from '../ops/audit-log';
 
 /** Exit codes, documented in `kilat --help`. */
 export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, notFound: 4 } as const;
@@ -91,6 +96,20 @@ function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Who acts from the command line: whoever can reach Redis can do anything, so the CLI needs no
+ * key; the audit log names the operating-system user that ran it.
+ */
+function cliActor(): { id: string; name: string } {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username || user;
+  } catch {
+    // No passwd entry (some containers): the entry still says it came from the CLI.
+  }
+  return { id: 'cli', name: `cli:${user}` };
+}
+
 /** Runs one CLI command; resolves to the process exit code (never calls process.exit itself). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const out = (s: string) => io.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -98,6 +117,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   let ctx: CliContext | undefined;
   const context = async () => (ctx ??= await openContext(io.env));
+  const audit = async (action: AuditAction, target: AuditTarget) => {
+    const { core } = await context();
+    await core.audit.record({ actor: cliActor(), action, target, from: { via: 'cli' } });
+  };
 
   const program = new Command('kilat')
     .description('Kilat breaking-news alerts: newsroom and operator commands (works against Redis directly; the API need not run).')
@@ -155,6 +178,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return;
       }
       const r = await core.publish(parsed.data);
+      if (r.created) await audit('alert.publish', { alertId: r.alertId });
       out(r.created ? `alert ${r.alertId} queued: "${parsed.data.title}"` : `already published as alert ${r.alertId} (nothing sent again)`);
       out(`follow it with: kilat alerts status ${r.alertId}`);
     });
@@ -201,6 +225,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const r = await core.alerts.control(id, action);
         if (!r.ok && r.reason === 'not_found') throw new CliError(`no alert ${id}`, EXIT.notFound);
         if (!r.ok) throw new CliError(`alert ${id} is ${r.state}; it cannot be ${past}`);
+        if (r.changed) await audit(`alert.${action}`, { alertId: id });
         out(r.changed ? `alert ${id} ${past}: now ${r.state}` : `alert ${id} is already ${r.state}`);
       });
   }
@@ -213,7 +238,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const before = await core.alerts.state(id);
       if (!before) throw new CliError(`no alert ${id}`, EXIT.notFound);
       const r = await core.alerts.control(id, 'cancel');
-      if (r.ok && r.changed) out(`alert ${id} cancelled (it was ${before})`);
+      if (r.ok && r.changed) {
+        await audit('alert.cancel', { alertId: id });
+        out(`alert ${id} cancelled (it was ${before})`);
+      }
       else throw new CliError(`alert ${id} is already ${r.ok ? r.state : r.reason === 'conflict' ? r.state : before}; nothing to cancel`);
     });
 
@@ -270,6 +298,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           onProgress: (rows) => bar?.update(bytes, { rows, bad: badCount }),
         },
       ).finally(() => bar?.stop());
+      if (report.rows - report.bad > 0) await audit('subscriber.import', { rows: report.rows - report.bad, created: report.created, confirmed: Boolean(o.confirmed) });
       for (const l of badLines) err(l);
       if (badCount > badLines.length) err(`... and ${badCount - badLines.length} more bad rows`);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -298,8 +327,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           throw new CliError(`no subscriber ${address.address}${suppressed ? ` (the address is in the suppression set: ${suppressed.split(':')[0]})` : ''}`, EXIT.notFound);
         }
         target.write(`${JSON.stringify(data, null, 2)}\n`);
+        await audit('subscriber.export', { subscriber: maskEmail(address.address) });
       } else {
         n = await exportSubscribersCsv(core.subscribers, target);
+        await audit('subscriber.export', { all: true, count: n });
       }
       if (o.output) {
         await new Promise<void>((resolve, reject) => (target as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -316,7 +347,71 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const { core } = await context();
       const deleted = await core.dataRights.deleteByEmail(address.address);
       if (!deleted) throw new CliError(`no subscriber ${address.address}`, EXIT.notFound);
+      await audit('subscriber.delete', { subscriber: maskEmail(address.address) });
       out(`deleted ${address.address}; its keyed hash stays in the suppression set`);
+    });
+
+  const keys = program.command('keys').description('Named API keys: each editor or integration gets its own, with scopes (publish, read, subscribers, admin).');
+  keys
+    .command('create')
+    .description('Create a key; its secret is printed once (only a hash of it is stored).')
+    .requiredOption('--name <name>', 'who holds it, e.g. "Desk: Rina" (at most 64 characters)')
+    .requiredOption('--scopes <list>', 'comma-separated: publish, read, subscribers, admin')
+    .option('--json', 'print {key, secret} as JSON')
+    .action(async (o: { name: string; scopes: string; json?: boolean }) => {
+      const { core } = await context();
+      let created: Awaited<ReturnType<typeof core.apiKeys.create>>;
+      try {
+        created = await core.apiKeys.create({ name: o.name, scopes: o.scopes, createdBy: cliActor() });
+      } catch (e) {
+        if (e instanceof KeyInputError) throw new CliError(e.message, EXIT.usage);
+        throw e;
+      }
+      await audit('key.create', { keyId: created.key.id, name: created.key.name, scopes: created.key.scopes.join(',') });
+      if (o.json) return void out(JSON.stringify(created, null, 2));
+      out(`key ${created.key.id} created for "${created.key.name}" (${created.key.scopes.join(', ')})`);
+      out(`secret (shown only now): ${created.secret}`);
+    });
+  keys
+    .command('list')
+    .description('List every key, revoked ones too (never their secrets).')
+    .option('--json', 'print the list as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { core } = await context();
+      const list = await core.apiKeys.list();
+      if (o.json) return void out(JSON.stringify(list, null, 2));
+      out(`bootstrap        admin                         active   PUBLISHER_TOKEN`);
+      for (const k of list) out(keyLine(k));
+    });
+  keys
+    .command('revoke')
+    .description('Revoke a key: the next request with it is refused everywhere (API, /admin sessions, Bull Board).')
+    .argument('<id>', 'key id (k_…), as `keys list` shows it')
+    .action(async (id: string) => {
+      const { core } = await context();
+      const r = await core.apiKeys.revoke(id);
+      if (!r.ok && r.reason === 'bootstrap') throw new CliError('the bootstrap key is PUBLISHER_TOKEN: change the setting to replace it', EXIT.usage);
+      if (!r.ok) throw new CliError(`no key ${id}`, EXIT.notFound);
+      if (r.revoked) await audit('key.revoke', { keyId: r.key.id, name: r.key.name });
+      out(r.revoked ? `key ${id} ("${r.key.name}") revoked` : `key ${id} ("${r.key.name}") was already revoked`);
+    });
+
+  program
+    .command('audit')
+    .description('The audit log of changes (who, what, when, from where).')
+    .command('export')
+    .description('Write the whole audit log, oldest first, as JSON lines or CSV.')
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .action(async (o: { format: string; output?: string }) => {
+      if (o.format !== 'jsonl' && o.format !== 'csv') throw new CliError('--format must be jsonl or csv', EXIT.usage);
+      const { core } = await context();
+      const target = o.output ? fs.createWriteStream(o.output) : io.stdout;
+      const n = await exportAudit(core.audit, o.format, target);
+      if (o.output) {
+        await new Promise<void>((resolve, reject) => (target as fs.WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+        err(`exported ${n} audit entries to ${o.output}`);
+      }
     });
 
   try {
@@ -345,6 +440,11 @@ function errorExit(e: unknown, err: (s: string) => void): number {
   }
   err(`kilat: unexpected error: ${(e as Error).stack ?? String(e)}`);
   return EXIT.error;
+}
+
+function keyLine(k: ApiKeyRecord): string {
+  const status = k.revokedAt ? `revoked  ${k.revokedAt}` : 'active  ';
+  return `${k.id.padEnd(16)} ${k.scopes.join(',').padEnd(29)} ${status} ${JSON.stringify(k.name)} (created ${k.createdAt} by ${k.createdBy.name})`;
 }
 
 const done = (s: AlertStatus) => s.sent + s.failed + s.skipped;

@@ -126,6 +126,8 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     webhookUrl: e.WEBHOOK_URL,
     webhookSecret: e.WEBHOOK_SECRET,
     webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+    /** Audit stream cap (XADD MAXLEN ~); 0 = no cap. */
+    auditLogMaxEntries: e.AUDIT_LOG_MAX_ENTRIES,
     digestTime: { hour: digestHour, minute: digestMinute },
     /** Older signing keys still accepted for links in emails already sent (SECRET_KEY_PREVIOUS). */
     previousSecretKeys: commaList(e.SECRET_KEY_PREVIOUS),

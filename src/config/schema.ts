@@ -122,6 +122,8 @@ export const settingsSchema = z.object({
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   // First retry delay; each further retry waits twice as long (12 attempts).
   WEBHOOK_RETRY_BASE_MS: intIn(100, 600_000).default(5000),
+  // The audit log (a Redis Stream): 0 keeps every entry; otherwise trimmed to about this many.
+  AUDIT_LOG_MAX_ENTRIES: intIn(0, 100_000_000).default(0),
   // Daily digest send time (HH:MM in TIME_ZONE).
   DIGEST_TIME: z
     .string()

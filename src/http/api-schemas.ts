@@ -1,3 +1,5 @@
+import { SCOPES } from '../ops/api-keys';
+import { AUDIT_ACTIONS, AUDIT_VIA } from '../ops/audit-actions';
 import { z } from 'zod';
 import { LOCALES } from '../config';
 import { articleSchema } from '../article';
@@ -46,6 +48,22 @@ export function apiSchemas(topics: readonly string[]) {
       })
       .describe('What readers did after the alert arrived, counted as it happens'),
   });
+  const apiKey = z.object({
+    id: z.string(),
+    name: z.string(),
+    scopes: z.array(z.enum(SCOPES)),
+    createdAt: z.string(),
+    createdBy: z.object({ id: z.string(), name: z.string() }),
+    revokedAt: z.string().nullable(),
+  });
+  const auditEntry = z.object({
+    id: z.string().describe('Stream entry id, ordered'),
+    at: z.string(),
+    actor: z.object({ id: z.string(), name: z.string() }),
+    action: z.enum(AUDIT_ACTIONS),
+    target: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    from: z.object({ via: z.enum(AUDIT_VIA), ip: z.string().optional(), userAgent: z.string().optional() }),
+  });
   const rendered = z.object({ subject: z.string(), html: z.string(), text: z.string() });
   return {
     // The sign-up fields plus what the embeds send (issue 12); the intake takes these out first.
@@ -88,6 +106,11 @@ export function apiSchemas(topics: readonly string[]) {
         }),
       ),
     }),
+    apiKeyCreate: z.strictObject({ name: z.string().max(256).describe('Who holds the key: 1–64 characters, no control characters'), scopes: z.array(z.enum(SCOPES)).min(1).max(16) }),
+    apiKeyCreated: z.object({ key: apiKey, secret: z.string().describe('Shown only in this answer; Kilat stores a hash of it') }),
+    apiKeyList: z.object({ keys: z.array(apiKey) }),
+    apiKeyRevoked: z.object({ key: apiKey, changed: z.boolean().describe('false when the key was already revoked') }),
+    auditPage: z.object({ entries: z.array(auditEntry), next: z.string().nullable().describe('Pass as before= for the next, older page; null at the end') }),
     error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   };
 }

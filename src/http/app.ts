@@ -3,7 +3,10 @@ import type { Registry } from 'prom-client';
 import type { Previewer } from '../newsroom/preview';
 import type { DigestPreferences } from '../subscribers/digest-preferences';
 import { apiSchemas } from './api-schemas';
-import { requireBearer } from './auth';
+import type { Access } from './access';
+import type { ApiKeys } from '../ops/api-keys';
+import type { AuditLog } from '../ops/audit-log';
+import { keysApiRoutes } from './routes/keys-api';
 import { buildOpenApi } from './openapi';
 import { newsroomApiRoutes } from './routes/newsroom-api';
 import { opsRoutes } from './routes/ops';
@@ -33,6 +36,10 @@ import { createSignupIntake } from './signup-intake';
 
 export interface AppDeps {
   config: Config;
+  /** API keys, scopes and the audit log (requireScope in front of every protected route). */
+  access: Access;
+  apiKeys: ApiKeys;
+  audit: AuditLog;
   logger: Logger;
   redis: Redis;
   catalog: Catalog;
@@ -82,8 +89,9 @@ export function createApp(deps: AppDeps): express.Express {
   // Before the pages: a redirect sets no CSRF cookie.
   if (deps.signer) app.use(clickRedirectRoutes({ ...deps, signer: deps.signer }, requireRedis));
   app.use(pageRoutes(deps, requireRedis, intake));
-  app.use('/api', newsroomApiRoutes(deps, schemas, requireBearer(deps.config.publisherToken)));
+  app.use('/api', newsroomApiRoutes(deps, schemas));
   app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));
+  app.use('/api', keysApiRoutes(deps, schemas, requireRedis));
   app.use('/api', apiRoutes(deps, requireRedis, intake));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));

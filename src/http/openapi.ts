@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config';
+import type { Scope } from '../ops/api-keys';
 import type { ApiSchemas } from './api-schemas';
 
 type SchemaName = keyof ApiSchemas;
@@ -17,7 +18,8 @@ export interface RouteDoc {
   path: string;
   summary: string;
   tag: string;
-  publisher?: boolean;
+  /** The API key scope(s) the route needs (any one of them; `admin` always does). */
+  scope?: Scope[];
   request?: SchemaName;
   /** Form fields for browser routes (application/x-www-form-urlencoded). */
   form?: boolean;
@@ -58,29 +60,29 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/api/signup-challenge', tag: 'embed', summary: 'A fresh ALTCHA proof-of-work challenge (SIGNUP_CHALLENGE=altcha); CORS for EMBED_ORIGINS', responses: { 200: { description: 'The challenge; one solution is good for one sign-up within 10 minutes', schema: 'signupChallenge' }, 403: err('Origin not on EMBED_ORIGINS'), 404: err('Challenge off') } },
   { method: 'options', path: '/api/signup-challenge', tag: 'embed', summary: 'CORS preflight of the challenge', responses: { 204: { description: 'Allowed', contentType: 'text/plain' }, 403: err('Origin not on EMBED_ORIGINS') } },
   {
-    method: 'get', path: '/api/stats/signups', tag: 'subscribers', publisher: true, query: ['from', 'to'], summary: 'Sign-ups and confirmations per source, form kind and day (from/to: YYYY-MM-DD, at most 366 days; default the last 30)',
-    responses: { 200: { description: 'Counters kept as sign-ups happen', schema: 'signupStats' }, 400: err('Bad dates or range'), 401: err('Missing or wrong publisher token') },
+    method: 'get', path: '/api/stats/signups', tag: 'subscribers', scope: ['read'], query: ['from', 'to'], summary: 'Sign-ups and confirmations per source, form kind and day (from/to: YYYY-MM-DD, at most 366 days; default the last 30)',
+    responses: { 200: { description: 'Counters kept as sign-ups happen', schema: 'signupStats' }, 400: err('Bad dates or range'), 401: err('Missing, wrong or revoked API key') },
   },
   {
-    method: 'post', path: '/api/articles', tag: 'articles', publisher: true, summary: 'Publish an article as a breaking-news alert', request: 'article',
-    responses: { 202: { description: 'Alert queued', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' }, 400: err('Invalid article'), 401: err('Missing or wrong publisher token') },
+    method: 'post', path: '/api/articles', tag: 'articles', scope: ['publish'], summary: 'Publish an article as a breaking-news alert', request: 'article',
+    responses: { 202: { description: 'Alert queued', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' }, 400: err('Invalid article'), 401: err('Missing, wrong or revoked API key') },
   },
   {
-    method: 'post', path: '/api/articles/preview', tag: 'articles', publisher: true, summary: 'Render an article for every locale without sending', request: 'article',
-    responses: { 200: { description: 'Subject, HTML and text per locale', schema: 'preview' }, 400: err('Invalid article'), 401: err('Missing or wrong publisher token') },
+    method: 'post', path: '/api/articles/preview', tag: 'articles', scope: ['publish'], summary: 'Render an article for every locale without sending', request: 'article',
+    responses: { 200: { description: 'Subject, HTML and text per locale', schema: 'preview' }, 400: err('Invalid article'), 401: err('Missing, wrong or revoked API key') },
   },
   {
-    method: 'post', path: '/api/articles/test-send', tag: 'articles', publisher: true, summary: 'Send one test copy of an article to one address', request: 'testSend',
-    responses: { 200: { description: 'Sent', schema: 'testSent' }, 400: err('Invalid body'), 401: err('Missing or wrong publisher token'), 502: err('The mail server refused it') },
+    method: 'post', path: '/api/articles/test-send', tag: 'articles', scope: ['publish'], summary: 'Send one test copy of an article to one address', request: 'testSend',
+    responses: { 200: { description: 'Sent', schema: 'testSent' }, 400: err('Invalid body'), 401: err('Missing, wrong or revoked API key'), 502: err('The mail server refused it') },
   },
   {
-    method: 'get', path: '/api/alerts/{id}', tag: 'alerts', publisher: true, summary: 'Progress of an alert',
-    responses: { 200: { description: 'Alert status', schema: 'alertStatus' }, 404: err('No such alert'), 401: err('Missing or wrong publisher token') },
+    method: 'get', path: '/api/alerts/{id}', tag: 'alerts', scope: ['read', 'publish'], summary: 'Progress of an alert',
+    responses: { 200: { description: 'Alert status', schema: 'alertStatus' }, 404: err('No such alert'), 401: err('Missing, wrong or revoked API key') },
   },
   ...(['pause', 'resume', 'cancel'] as const).map(
     (action): RouteDoc => ({
-      method: 'post', path: `/api/alerts/{id}/${action}`, tag: 'alerts', publisher: true, summary: `${action[0]!.toUpperCase()}${action.slice(1)} an alert`,
-      responses: { 200: { description: 'The alert status after the action, and whether it changed anything', schema: 'alertControlled' }, 404: err('No such alert'), 409: err('Not possible in its state'), 401: err('Missing or wrong publisher token') },
+      method: 'post', path: `/api/alerts/{id}/${action}`, tag: 'alerts', scope: ['publish'], summary: `${action[0]!.toUpperCase()}${action.slice(1)} an alert`,
+      responses: { 200: { description: 'The alert status after the action, and whether it changed anything', schema: 'alertControlled' }, 404: err('No such alert'), 409: err('Not possible in its state'), 401: err('Missing, wrong or revoked API key') },
     }),
   ),
   {
@@ -90,6 +92,23 @@ export const ROUTES: RouteDoc[] = [
       400: err('Invalid JSON event'), 401: err('Missing or wrong webhook secret'), 404: err('Webhook off (BOUNCE_WEBHOOK_SECRET unset)'),
       415: err('Neither JSON nor a report'), 422: err('Not a bounce or complaint report'),
     },
+  },
+  { method: 'get', path: '/api/keys', tag: 'keys', scope: ['admin'], summary: 'Every named API key (revoked ones too), never their secrets', responses: { 200: { description: 'The keys, newest first', schema: 'apiKeyList' }, 401: err('Missing, wrong or revoked API key'), 403: err('The key lacks the admin scope') } },
+  {
+    method: 'post', path: '/api/keys', tag: 'keys', scope: ['admin'], summary: 'Create a named key with scopes; the secret is in this answer only', request: 'apiKeyCreate',
+    responses: { 201: { description: 'The key and its secret', schema: 'apiKeyCreated' }, 400: err('Bad name or scopes'), 401: err('Missing, wrong or revoked API key'), 403: err('The key lacks the admin scope'), 415: err('Not JSON') },
+  },
+  {
+    method: 'post', path: '/api/keys/{id}/revoke', tag: 'keys', scope: ['admin'], summary: 'Revoke a key: the next request with it is refused everywhere',
+    responses: { 200: { description: 'The key, and whether this call revoked it', schema: 'apiKeyRevoked' }, 400: err('The bootstrap key (PUBLISHER_TOKEN) cannot be revoked'), 404: err('No such key'), 401: err('Missing, wrong or revoked API key'), 403: err('The key lacks the admin scope') },
+  },
+  {
+    method: 'get', path: '/api/audit', tag: 'keys', scope: ['admin'], query: ['before', 'limit'], summary: 'The audit log, newest first, a page at a time (limit 1–500, default 100; before: the previous page\'s next)',
+    responses: { 200: { description: 'Entries and the cursor of the next (older) page', schema: 'auditPage' }, 400: err('Bad before or limit'), 401: err('Missing, wrong or revoked API key'), 403: err('The key lacks the admin scope') },
+  },
+  {
+    method: 'get', path: '/api/audit/export', tag: 'keys', scope: ['admin'], query: ['format'], summary: 'The whole audit log, oldest first, as a download (format: jsonl, the default, or csv)',
+    responses: { 200: { description: 'JSON lines (one entry as /api/audit shows it per line) or CSV', contentType: 'application/x-ndjson' }, 400: err('Bad format'), 401: err('Missing, wrong or revoked API key'), 403: err('The key lacks the admin scope') },
   },
   { method: 'get', path: '/healthz', tag: 'operations', summary: 'Liveness', responses: { 200: { description: 'Process is up', contentType: 'application/json' } } },
   { method: 'get', path: '/readyz', tag: 'operations', summary: 'Readiness (Redis answers)', responses: { 200: { description: 'Ready', contentType: 'application/json' }, 503: { description: 'Redis down', contentType: 'application/json' } } },
@@ -122,7 +141,7 @@ export function buildOpenApi(config: Config, schemas: ApiSchemas, routes: RouteD
       summary: r.summary,
       tags: [r.tag],
       ...(parameters.length ? { parameters } : {}),
-      ...(r.publisher ? { security: [{ publisherToken: [] }] } : {}),
+      ...(r.scope ? { security: [{ apiKey: [] }], 'x-kilat-scopes': r.scope, description: `Needs an API key with the ${r.scope.map((x) => `\`${x}\``).join(' or ')} scope (or \`admin\`).` } : {}),
       ...(r.request ? { requestBody: { required: true, content: { 'application/json': { schema: ref(r.request) } } } } : {}),
       ...(r.form ? { requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } } } : {}),
       responses,
@@ -135,7 +154,7 @@ export function buildOpenApi(config: Config, schemas: ApiSchemas, routes: RouteD
     paths,
     components: {
       schemas: components,
-      securitySchemes: { publisherToken: { type: 'http', scheme: 'bearer', description: 'PUBLISHER_TOKEN' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A named API key (kilat keys create) or PUBLISHER_TOKEN, the bootstrap key with every scope' } },
     },
   };
 }

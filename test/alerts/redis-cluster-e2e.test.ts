@@ -54,4 +54,15 @@ describe('on a Redis Cluster', () => {
     expect(perNode).toHaveLength(3);
     for (const n of perNode) expect(n).toBeGreaterThan(0);
   });
+
+  test('named keys (one MULTI in {keys}) and the audit stream work on the cluster; a revoke is refused at once', async () => {
+    const made = await postJson(`${k.baseUrl}/api/keys`, { name: 'Desk: Cluster', scopes: ['read'] }, bearer);
+    expect(made.status).toBe(201);
+    const key = { authorization: `Bearer ${made.body.secret}` };
+    expect((await fetch(`${k.baseUrl}/api/stats/signups`, { headers: key })).status).toBe(200);
+    expect((await postJson(`${k.baseUrl}/api/keys/${made.body.key.id}/revoke`, {}, bearer)).body.changed).toBe(true);
+    expect((await fetch(`${k.baseUrl}/api/stats/signups`, { headers: key })).status).toBe(401);
+    const audit = (await (await fetch(`${k.baseUrl}/api/audit`, { headers: bearer })).json()) as { entries: { action: string; actor: { name: string } }[] };
+    expect(audit.entries.slice(0, 3).map((e) => `${e.actor.name} ${e.action}`)).toEqual(['bootstrap key.revoke', 'bootstrap key.create', 'bootstrap alert.publish']);
+  });
 });

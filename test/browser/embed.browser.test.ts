@@ -220,7 +220,7 @@ describe('the sign-up box embedded on the news site, in Chromium', () => {
       const page = await browser.context.newPage();
       await page.goto(`${k.baseUrl}/admin/embed`);
       expect(new URL(page.url()).pathname).toBe('/admin/login');
-      await page.getByLabel('Publisher token').fill(PUBLISHER_TOKEN);
+      await page.getByLabel('API key').fill(PUBLISHER_TOKEN);
       await page.getByRole('button', { name: 'Sign in' }).click();
       expect(new URL(page.url()).pathname).toBe('/admin/embed');
 

@@ -90,10 +90,10 @@ describe('subscriber pages and the alert email in a real browser', () => {
       await page.goto(`${k.baseUrl}/admin`);
       expect(new URL(page.url()).pathname).toBe('/admin/login');
       await expectAccessible(page, 'admin login');
-      await page.getByLabel('Publisher token').fill('wrong-token-wrong-token');
+      await page.getByLabel('API key').fill('wrong-token-wrong-token');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      expect(await page.getByRole('alert').textContent()).toContain('not the publisher token');
-      await page.getByLabel('Publisher token').fill(PUBLISHER_TOKEN);
+      expect(await page.getByRole('alert').textContent()).toContain('not a valid API key');
+      await page.getByLabel('API key').fill(PUBLISHER_TOKEN);
       await page.getByRole('button', { name: 'Sign in' }).click();
       expect(new URL(page.url()).pathname).toBe('/admin');
       const cookie = (await browser.context.cookies()).find((c) => c.name === 'kilat_admin')!;

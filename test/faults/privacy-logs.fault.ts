@@ -47,7 +47,14 @@ describe('what the processes log', () => {
     await postJson(`${base}/api/articles`, { title: 'x', body: 'y' }, { authorization: `Bearer ${SECRET_KEY}` });
     await fetch(`${base}/confirm?token=${encodeURIComponent(links[0]!.split('token=')[1]!)}x`);
 
-    const published = await postJson(`${base}/api/articles`, { title: 'Berita privasi', body: 'Isi.' }, bearer);
+    // a named key: made, used to sign in to /admin and to publish, then revoked and tried again
+    const made = await postJson(`${base}/api/keys`, { name: 'Desk: Privasi', scopes: ['publish', 'read'] }, bearer);
+    expect(made.status).toBe(201);
+    const keySecret = made.body.secret as string;
+    const signIn = await fetch(`${base}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: keySecret }).toString() });
+    expect(signIn.status).toBe(303);
+
+    const published = await postJson(`${base}/api/articles`, { title: 'Berita privasi', body: 'Isi.' }, { authorization: `Bearer ${keySecret}` });
     expect(published.status).toBe(202);
     const alertId = published.body.alertId as string;
     await waitUntil(async () => ((await (await fetch(`${base}/api/alerts/${alertId}`, { headers: bearer })).json()) as any).state === 'completed', 30_000, 'alert');
@@ -55,6 +62,8 @@ describe('what the processes log', () => {
     if (alertMails.length !== 2) console.log(k.smtp.messages.map((m) => [m.to, m.parsed.subject]));
     expect(alertMails).toHaveLength(2); // one reader bounced with 550
     for (const m of alertMails) links.push(linkIn(m.parsed.text, 'unsubscribe'));
+    expect((await postJson(`${base}/api/keys/${made.body.key.id}/revoke`, {}, bearer)).status).toBe(200);
+    expect((await fetch(`${base}/api/alerts/${alertId}`, { headers: { authorization: `Bearer ${keySecret}` } })).status).toBe(401);
     // The alert's last step is logged and nothing is left queued: every line of this run is written.
     await worker.waitForLine(/"alert completed"/, 30_000);
     await waitForDrained(k, 60_000);
@@ -71,6 +80,9 @@ describe('what the processes log', () => {
       'bukan alamat',
       SECRET_KEY,
       PUBLISHER_TOKEN,
+      keySecret,
+      keySecret.slice('kilat_'.length),
+      /kilat_admin=([^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')![1]!,
       ...links.map((l) => decodeURIComponent(l.split('token=')[1]!)),
     ];
     for (const secret of forbidden) expect({ secret, found: all.includes(secret) }).toEqual({ secret, found: false });

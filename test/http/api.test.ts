@@ -105,6 +105,7 @@ describe('health while Redis is down', () => {
     const k = await startKilat({ workers: false });
     try {
       expect((await fetch(`${k.baseUrl}/readyz`)).status).toBe(200);
+      const named = (await postJson(`${k.baseUrl}/api/keys`, { name: 'Desk', scopes: ['read'] }, bearer)).body.secret as string;
       // Redis is gone once its process has exited and the API's connection has seen it close.
       await k.redis.crash();
       await waitUntil(async () => k.api.core.redis.status !== 'ready', 15_000, "the API's Redis connection to drop");
@@ -115,6 +116,9 @@ describe('health while Redis is down', () => {
       expect(signup.status).toBe(503);
       expect(signup.body.error.code).toBe('service_unavailable');
       expect(signup.headers.get('retry-after')).toBe('5');
+      // a named key cannot be checked without Redis: 503, not a 401 that would tell the editor their key is bad
+      const stats = await fetch(`${k.baseUrl}/api/stats/signups`, { headers: { authorization: `Bearer ${named}` } });
+      expect(stats.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(3000);
       expect((await fetch(`${k.baseUrl}/healthz`)).status).toBe(200);
     } finally {

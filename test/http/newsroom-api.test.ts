@@ -95,7 +95,7 @@ describe('preview, test send, OpenAPI and metrics', () => {
     // and each documented JSON request schema is what the route enforces: an unknown field is a 400 there
     for (const r of ROUTES.filter((x) => x.request)) {
       const url = `${k.baseUrl}${r.path}`;
-      const out = await postJson(url, { unexpected: true }, r.publisher ? bearer : {});
+      const out = await postJson(url, { unexpected: true }, r.scope ? bearer : {});
       expect([r.path, out.status]).toEqual([r.path, 400]);
     }
   });

@@ -131,6 +131,12 @@ describe('feed watcher', () => {
     const before = feeds.requests.filter((r) => r.path === '/good.xml').length;
     await waitUntil(async () => feeds.requests.filter((r) => r.path === '/good.xml').length >= before + 2, 10_000, 'two more polls');
     expect(alertsTo().map((x) => x.parsed.subject)).toEqual(['Gempa guncang Maluku', 'Banjir di Jakarta']);
+    // each alert from the feed is in the audit log once, by the feed watcher
+    const audit = (await k.api.core.audit.page({ limit: 500 })).entries.filter((e) => e.action === 'alert.publish');
+    expect(audit.map((e) => [e.actor, e.from.via]).reverse()).toEqual([
+      [{ id: 'feed', name: 'feed watcher' }, 'feed'],
+      [{ id: 'feed', name: 'feed watcher' }, 'feed'],
+    ]);
   });
 
   test('invalid XML, 500s, redirect loops and timeouts are logged per feed and retried; the worker keeps going', async () => {

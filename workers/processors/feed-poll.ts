@@ -5,6 +5,7 @@ import { QUEUE_NAMES, type TickJob } from '../../src/queues';
 import type { QueueProcessor } from './processor';
 
 const FEED_SCHEDULER = 'feed-poll';
+const FEED_ACTOR = { id: 'feed', name: 'feed watcher' };
 
 /**
  * Feeds: a BullMQ job scheduler makes one "poll" job per interval, so however many worker
@@ -22,7 +23,12 @@ export async function feedPollProcessor(core: Core): Promise<QueueProcessor<Tick
     keys: core.keys,
     feeds: config.feeds,
     topics: config.topics,
-    publish: core.publish,
+    // A feed item that became an alert is in the audit log like any other publish, by the watcher.
+    publish: async (input) => {
+      const r = await core.publish(input);
+      if (r.created) await core.audit.record({ actor: FEED_ACTOR, action: 'alert.publish', target: { alertId: r.alertId }, from: { via: 'feed' } });
+      return r;
+    },
     logger: core.logger,
     timeoutMs: config.feedTimeoutMs,
     allow: parseAllowList(config.fetchAllowHosts),

@@ -11,7 +11,8 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, H
 header { background: var(--accent); color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 header strong { letter-spacing: .12em; }
 header a, header button.link { color: #fff; }
-header nav { margin-left: auto; display: flex; gap: 1rem; align-items: center; }
+header .who { font-weight: 600; overflow-wrap: anywhere; }
+header nav { margin-left: auto; display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: center; }
 main { max-width: 72rem; margin: 1rem auto; padding: 0 1rem; }
 section { background: #fff; padding: 1rem 1.25rem; border-radius: 6px; margin-bottom: 1rem; }
 h1 { font-size: 1.5rem; margin: .25rem 0 1rem; } h2 { font-size: 1.2rem; margin: 0 0 .75rem; }
@@ -22,6 +23,7 @@ input[type=text], input[type=url], input[type=email], input[type=password], text
 textarea { min-height: 10rem; }
 fieldset { border: 0; padding: 0; margin: .75rem 0 0; } legend { font-weight: 600; margin-bottom: .3rem; }
 .inline label { display: inline-flex; align-items: center; gap: .35rem; font-weight: 400; margin: .2rem 1rem .2rem 0; }
+.inline.scopes label { display: flex; align-items: baseline; }
 .row { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; }
 .actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-top: 1rem; }
 button { font: inherit; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
@@ -45,10 +47,17 @@ dt { font-weight: 600; } dd { margin: 0; }
 .tile strong { display: block; font-size: 1.6rem; line-height: 1.2; }
 .tile span { display: block; }
 @media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
+/* A stacked table reads as one card per row on a phone (the audit log: long targets need the width). */
+@media (max-width: 40rem) { table.stack thead { display: none; } table.stack tr { display: block; padding: .4rem 0; border-bottom: 1px solid var(--line); } table.stack td { display: block; border: 0; padding: .1rem .3rem; } table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; } table.stack td.wide { display: block; } }
 @media (max-width: 40rem) { .wide { display: none; } th, td { padding: .35rem .3rem; } progress { width: 4.5rem; } .progress-text { display: block; font-size: .9rem; } }
 `;
 
-export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number }): string {
+/**
+ * `viewer`: the key the page was opened with: its name is shown beside Sign out (a shared screen says whose session it
+ * is), and the links to admin-only pages are left out for keys without the admin scope.
+ */
+export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number; viewer?: { name: string; admin: boolean } }): string {
+  const adminLinks = !o.viewer || o.viewer.admin;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -60,7 +69,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 </head>
 <body>
 <header><strong>${o.siteName}</strong> <span>Newsroom</span>
-${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a><a href="/admin/queues">Queues</a><form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
+${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a>${adminLinks ? html`<a href="/admin/queues">Queues</a><a href="/admin/keys">Keys</a><a href="/admin/audit">Audit</a>` : ''}${o.viewer ? html`<span class="who">${o.viewer.name}</span>` : ''}<form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
 </header>
 <main>
 <h1>${o.title}</h1>
@@ -75,11 +84,11 @@ export function loginForm(next: string, error?: string): SafeHtml {
 ${error ? html`<p class="error" role="alert" id="login-error">${error}</p>` : ''}
 <form method="post" action="/admin/login">
   <input type="hidden" name="next" value="${next}">
-  <label for="token">Publisher token</label>
+  <label for="token">API key</label>
   <input id="token" name="token" type="password" autocomplete="current-password" required${error ? html` aria-invalid="true" aria-describedby="login-error"` : ''}>
   <div class="actions"><button type="submit">Sign in</button></div>
 </form>
-<p class="note">The token is the service's PUBLISHER_TOKEN. Signing in sets a cookie for /admin only, valid for 12 hours.</p>
+<p class="note">Your own API key (an admin creates it at Keys), or the service's PUBLISHER_TOKEN. Signing in sets a cookie for /admin only, valid for 12 hours, and ends at once if the key is revoked.</p>
 </section>`;
 }
 

@@ -5,7 +5,7 @@ import type { Config, Locale } from '../../config';
 import type { Catalog } from '../../i18n';
 import { isLocale } from '../../i18n';
 import type { Keys } from '../../keys';
-import { createAdminSession } from '../admin-session';
+import { pageViewer, type Access } from '../access';
 import { parseHexColour } from '../embed-colours';
 import { createEmbedOrigins } from '../embed-origins';
 import { adminLayout } from '../pages/admin-pages';
@@ -13,6 +13,7 @@ import { embedAdminPage } from '../pages/embed-pages';
 
 export interface AdminEmbedDeps {
   config: Config;
+  access: Access;
   redis: Redis;
   keys: Keys;
   catalog: Catalog;
@@ -25,11 +26,10 @@ export interface AdminEmbedDeps {
 export function adminEmbedRoutes(deps: AdminEmbedDeps): Router {
   const { config } = deps;
   const router = Router();
-  const session = createAdminSession({ redis: deps.redis, keys: deps.keys, publisherToken: config.publisherToken, secure: config.publicUrl.startsWith('https:') });
   const origins = createEmbedOrigins(config);
   router.use('/admin/embed', cookieParser());
 
-  router.get('/admin/embed', session.requirePage, (req, res: Response) => {
+  router.get('/admin/embed', deps.access.requireScope('read', 'publish'), (req, res: Response) => {
     const q = req.query as Record<string, unknown>;
     const locale: Locale = isLocale(q.locale) ? q.locale : config.defaultLocale;
     const topics = (Array.isArray(q.topics) ? q.topics : q.topics === undefined ? [] : [q.topics]).filter((t): t is string => typeof t === 'string' && config.topics.includes(t));
@@ -46,7 +46,7 @@ export function adminEmbedRoutes(deps: AdminEmbedDeps): Router {
       .status(200)
       .type('html')
       .set('Cache-Control', 'no-store')
-      .send(adminLayout({ title: 'Embed the sign-up box', body, signedIn: true, siteName: config.siteName }));
+      .send(adminLayout({ title: 'Embed the sign-up box', body, signedIn: true, siteName: config.siteName, viewer: pageViewer(res) }));
   });
   return router;
 }

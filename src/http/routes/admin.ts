@@ -17,7 +17,8 @@ import type { SignupStats } from '../../subscribers/signup-stats';
 import { signupStatsSection } from '../pages/embed-pages';
 import { readCurve } from '../../ops/metrics-recorder';
 import { normaliseAddress } from '../../subscribers/email-address';
-import { createAdminSession } from '../admin-session';
+import { pageViewer, type Access } from '../access';
+import { hasScope } from '../../ops/api-keys';
 import { HttpError } from '../errors';
 import type { SafeHtml } from '../pages/html';
 import { html } from '../pages/html';
@@ -26,6 +27,7 @@ import { adminLayout, alertDetail, alertOutcomesSection, alertsTable, composeFor
 
 export interface AdminDeps {
   config: Config;
+  access: Access;
   logger: Logger;
   redis: Redis;
   keys: Keys;
@@ -47,7 +49,7 @@ async function signupSources(stats: SignupStats, now = Date.now()) {
 }
 
 /**
- * The newsroom's browser UI at /admin: sign in with the publisher token (an HttpOnly cookie, since
+ * The newsroom's browser UI at /admin: sign in with an API key (an HttpOnly cookie, since
  * a browser cannot send a bearer header from a form), recent alerts with progress and delivery
  * curve, preview / test send / publish, pause / resume / cancel, and Bull Board at /admin/queues.
  * Every action is a plain form post, so it all works without JavaScript.
@@ -55,7 +57,9 @@ async function signupSources(stats: SignupStats, now = Date.now()) {
 export function adminRoutes(deps: AdminDeps): Router {
   const { config } = deps;
   const router = Router();
-  const session = createAdminSession({ redis: deps.redis, keys: deps.keys, publisherToken: config.publisherToken, secure: config.publicUrl.startsWith('https:') });
+  const { session, requireScope } = deps.access;
+  const viewer = requireScope('read', 'publish');
+  const editor = requireScope('publish');
   const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 50 });
   const schema = articleSchema(config.topics);
   router.use('/admin', cookieParser());
@@ -65,7 +69,7 @@ export function adminRoutes(deps: AdminDeps): Router {
       .status(status)
       .type('html')
       .set('Cache-Control', 'no-store')
-      .send(adminLayout({ title, body, signedIn: opts.signedIn ?? true, siteName: config.siteName, refreshSeconds: opts.refreshSeconds }));
+      .send(adminLayout({ title, body, signedIn: opts.signedIn ?? true, siteName: config.siteName, refreshSeconds: opts.refreshSeconds, viewer: pageViewer(res) }));
 
   const safeNext = (v: unknown) => (typeof v === 'string' && /^\/admin(\/[\w/.?=&%-]*)?$/.test(v) ? v : '/admin');
 
@@ -75,9 +79,10 @@ export function adminRoutes(deps: AdminDeps): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const r = await session.signIn(req, res, body.token);
     if (!r.ok) {
-      deps.logger.warn({ ip: req.ip }, 'admin sign-in with a wrong token');
-      return page(res, 401, 'Sign in', loginForm(safeNext(body.next), 'That is not the publisher token.'), { signedIn: false });
+      deps.logger.warn({ ip: req.ip }, 'admin sign-in with a wrong key');
+      return page(res, 401, 'Sign in', loginForm(safeNext(body.next), 'That is not a valid API key (it may have been revoked).'), { signedIn: false });
     }
+    deps.logger.info({ keyId: r.key.id }, 'admin sign-in');
     res.redirect(303, safeNext(body.next));
   });
 
@@ -94,7 +99,8 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'");
     next();
   };
-  router.use('/admin/queues', session.requirePage, boardCsp, board.getRouter());
+  // Bull Board can retry and remove jobs: admin keys only.
+  router.use('/admin/queues', requireScope('admin'), boardCsp, board.getRouter());
 
   const recent = async () => {
     const ids = await deps.alerts.recentIds(25);
@@ -104,13 +110,17 @@ export function adminRoutes(deps: AdminDeps): Router {
   const dashboard = async (res: Response, status: number, values: ArticleFormValues, extra?: SafeHtml, message?: { kind: 'ok' | 'error'; text: string }) => {
     const alerts = await recent();
     const signups = deps.signupStats ? await signupSources(deps.signupStats) : '';
-    page(res, status, 'Breaking-news alerts', html`${composeForm(config.topics, deps.topicNames, values, message)}${extra ?? ''}${alertsTable(alerts)}${signups}`, {
+    // A read-only key sees the alerts; the form it could not send is replaced by a note saying why.
+    const compose = hasScope(deps.access.actorOf(res), 'publish')
+      ? composeForm(config.topics, deps.topicNames, values, message)
+      : html`<section><p class="note">This key can follow alerts but not publish them (it has no "publish" scope).</p></section>`;
+    page(res, status, 'Breaking-news alerts', html`${compose}${extra ?? ''}${alertsTable(alerts)}${signups}`, {
       // Refresh progress while something is sending, but never while the editor is typing.
       refreshSeconds: !extra && !message && !values.title && alerts.some((a) => ACTIVE.has(a.state)) ? 5 : undefined,
     });
   };
 
-  router.get('/admin', session.requirePage, async (_req, res) => dashboard(res, 200, {}));
+  router.get('/admin', viewer, async (_req, res) => dashboard(res, 200, {}));
 
   const readForm = (req: Request): { values: ArticleFormValues; input?: ArticleInput; error?: string } => {
     const b = (req.body ?? {}) as Record<string, unknown>;
@@ -140,7 +150,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     return { values, input: parsed.data };
   };
 
-  router.post('/admin/preview', session.requirePage, form, async (req, res) => {
+  router.post('/admin/preview', editor, form, async (req, res) => {
     const { values, input, error } = readForm(req);
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
     const { article, leftOut } = readArticle(input, config.defaultLocale, config.articleBoilerplate);
@@ -148,7 +158,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     await dashboard(res, 200, values, html`${leftOutSection(leftOut, 'compose')}${previewSection(preview)}`);
   });
 
-  router.post('/admin/test-send', session.requirePage, form, async (req, res) => {
+  router.post('/admin/test-send', editor, form, async (req, res) => {
     const { values, input, error } = readForm(req);
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
     const to = normaliseAddress(values.testTo ?? '');
@@ -160,13 +170,15 @@ export function adminRoutes(deps: AdminDeps): Router {
       deps.logger.warn({ to: maskEmail(to.address), err: (err as Error).message }, 'admin test send failed');
       return dashboard(res, 502, values, undefined, { kind: 'error', text: `The mail server did not accept the test copy: ${(err as Error).message.slice(0, 200)}` });
     }
+    await deps.access.record(req, res, 'alert.test_send', { to: maskEmail(to.address) });
     await dashboard(res, 200, values, undefined, { kind: 'ok', text: `Test copy sent to ${to.address}.` });
   });
 
-  router.post('/admin/publish', session.requirePage, form, async (req, res) => {
+  router.post('/admin/publish', editor, form, async (req, res) => {
     const { values, input, error } = readForm(req);
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
     const r = await deps.publish(input);
+    if (r.created) await deps.access.record(req, res, 'alert.publish', { alertId: r.alertId });
     deps.logger.info({ alertId: r.alertId, created: r.created }, 'published from /admin');
     res.redirect(303, `/admin/alerts/${r.alertId}${r.created ? '' : '?duplicate=1'}`);
   });
@@ -177,7 +189,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     return id;
   };
 
-  router.get('/admin/alerts/:id', session.requirePage, async (req, res) => {
+  router.get('/admin/alerts/:id', viewer, async (req, res) => {
     const id = alertId(req.params.id);
     const status = await deps.alerts.status(id);
     if (!status) throw new HttpError(404, 'alert_not_found', 'No such alert.');
@@ -193,10 +205,11 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
-    router.post(`/admin/alerts/:id/${action}`, session.requirePage, async (req, res) => {
+    router.post(`/admin/alerts/:id/${action}`, editor, async (req, res) => {
       const id = alertId(req.params.id);
       const r = await deps.alerts.control(id, action);
       if (!r.ok && r.reason === 'not_found') throw new HttpError(404, 'alert_not_found', 'No such alert.');
+      if (r.ok && r.changed) await deps.access.record(req, res, `alert.${action}`, { alertId: id });
       deps.logger.info({ alertId: id, action, ok: r.ok }, 'alert control from /admin');
       res.redirect(303, `/admin/alerts/${id}`);
     });

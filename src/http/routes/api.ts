@@ -1,7 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../app';
 import { articleSchema } from '../../article';
-import { requireBearer } from '../auth';
 import { HttpError } from '../errors';
 import type { SignupIntake } from '../signup-intake';
 
@@ -25,7 +24,7 @@ export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: S
   const { config } = deps;
   const router = Router();
   const json = [requireJson, express.json({ limit: JSON_LIMIT, strict: true })];
-  const publisher = requireBearer(config.publisherToken);
+  const { requireScope } = deps.access;
   const articles = articleSchema(config.topics);
 
   router.post('/subscriptions', ...json, requireRedis, async (req, res) => {
@@ -38,19 +37,21 @@ export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: S
     res.status(202).json({ status: 'pending' });
   });
 
-  router.post('/articles', publisher, ...json, requireRedis, async (req, res) => {
+  router.post('/articles', requireScope('publish'), ...json, requireRedis, async (req, res) => {
     const parsed = articles.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new HttpError(400, 'validation_failed', `${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
     const { alertId, created } = await deps.publish(parsed.data);
+    // A duplicate changed nothing, so it is not an audited action.
+    if (created) await deps.access.record(req, res, 'alert.publish', { alertId });
     const statusUrl = `/api/alerts/${alertId}`;
     if (created) res.status(202).location(statusUrl).json({ alertId, status: 'queued', statusUrl });
     else res.status(200).location(statusUrl).json({ alertId, status: 'duplicate', duplicate: true, statusUrl });
   });
 
-  router.get('/alerts/:id', publisher, requireRedis, async (req, res) => {
+  router.get('/alerts/:id', requireScope('read', 'publish'), requireRedis, async (req, res) => {
     const id = alertIdParam(req.params.id);
     const status = await deps.alerts.status(id);
     if (!status) throw new HttpError(404, 'alert_not_found', 'No such alert.');
@@ -59,11 +60,12 @@ export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: S
 
   // Pause, resume, cancel: no body needed. The answer is the alert's status after the action.
   for (const action of ['pause', 'resume', 'cancel'] as const) {
-    router.post(`/alerts/:id/${action}`, publisher, requireRedis, async (req, res) => {
+    router.post(`/alerts/:id/${action}`, requireScope('publish'), requireRedis, async (req, res) => {
       const id = alertIdParam(req.params.id);
       const result = await deps.alerts.control(id, action);
       if (!result.ok && result.reason === 'not_found') throw new HttpError(404, 'alert_not_found', 'No such alert.');
       if (!result.ok) throw new HttpError(409, 'alert_state_conflict', `A ${result.state} alert cannot be ${PAST[action]}.`);
+      if (result.changed) await deps.access.record(req, res, `alert.${action}`, { alertId: id });
       deps.logger.info({ alertId: id, action, state: result.state, changed: result.changed }, 'alert control');
       res.json({ ...(await deps.alerts.status(id)), changed: result.changed });
     });

@@ -7,7 +7,6 @@ import { templatesDir } from '../../paths';
 import type { SignupChallenge } from '../../subscribers/signup-challenge';
 import { DAY, type SignupStats } from '../../subscribers/signup-stats';
 import type { AppDeps } from '../app';
-import { requireBearer } from '../auth';
 import { embedColours } from '../embed-colours';
 import type { EmbedOrigins } from '../embed-origins';
 import { HttpError } from '../errors';
@@ -161,8 +160,7 @@ export function embedRoutes(deps: AppDeps, o: { origins: EmbedOrigins; intake: S
   });
 
   // --- GET /api/stats/signups?from=&to= ----------------------------------------------------------
-  const publisher = requireBearer(config.publisherToken);
-  router.get('/api/stats/signups', publisher, requireRedis, async (req, res) => {
+  router.get('/api/stats/signups', deps.access.requireScope('read'), requireRedis, async (req, res) => {
     if (!deps.embed) throw new HttpError(404, 'not_found', 'No route for GET /api/stats/signups');
     const range = statsRange(req, deps.embed.stats);
     res.json({ ...range, timeZone: config.timeZone, rows: await deps.embed.stats.range(range.from, range.to) });

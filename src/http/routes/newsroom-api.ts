@@ -13,8 +13,9 @@ const requireJson: RequestHandler = (req, _res, next) => {
 };
 
 /** Editor tools: see an alert before it goes out, and mail one copy to yourself. */
-export function newsroomApiRoutes(deps: AppDeps, schemas: ApiSchemas, publisher: RequestHandler): Router {
+export function newsroomApiRoutes(deps: AppDeps, schemas: ApiSchemas): Router {
   const router = Router();
+  const publisher = deps.access.requireScope('publish');
   const json = [requireJson, express.json({ limit: JSON_LIMIT, strict: true })];
   const previewer = deps.previewer;
 
@@ -38,6 +39,7 @@ export function newsroomApiRoutes(deps: AppDeps, schemas: ApiSchemas, publisher:
       deps.logger.warn({ to: maskEmail(to.address), err: (err as Error).message }, 'test send failed');
       throw new HttpError(502, 'send_failed', `The mail server did not accept the test copy: ${(err as Error).message.slice(0, 200)}`);
     }
+    await deps.access.record(req, res, 'alert.test_send', { to: maskEmail(to.address) });
     deps.logger.info({ to: maskEmail(to.address) }, 'test copy sent');
     res.json({ status: 'sent', to: to.address });
   });
