@@ -20,6 +20,8 @@ import { createLinks, type Links } from './subscribers/links';
 import { SubscriberStore } from './subscribers/subscriber-store';
 import { MessageTags } from './subscribers/message-tags';
 import { TokenSigner } from './subscribers/tokens';
+import { AudienceStats } from './subscribers/audience-stats';
+import { SubscriberAdmin } from './subscribers/subscriber-admin';
 
 /**
  * The composition root: the one place that builds the domain objects from the configuration. The
@@ -51,6 +53,10 @@ export interface Core {
   signups: SignupTracking;
   dataRights: DataRights;
   digestPrefs: DigestPreferences;
+  /** The audience counters (/admin/subscribers, GET /api/stats/audience). */
+  audience: AudienceStats;
+  /** The newsroom's lookup of one subscriber by exact address, and its actions. */
+  subscriberAdmin: SubscriberAdmin;
   close(): Promise<void>;
 }
 
@@ -74,6 +80,8 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
   const subscribers = new SubscriberStore({ redis, keys });
   const alerts = new AlertStore({ redis, keys });
   const signups = createSignupTracking(config, { redis, keys });
+  const dataRights = new DataRights({ subscribers, hasher, attribution: signups.attribution });
+  const webhooks = config.webhookUrl ? createWebhookEmitter({ queue: queues.webhooks, logger, retryBaseMs: config.webhookRetryBaseMs }) : noWebhooks;
   return {
     config,
     redisUrl: config.redisUrl,
@@ -89,10 +97,12 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     tags,
     queues,
     publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),
-    webhooks: config.webhookUrl ? createWebhookEmitter({ queue: queues.webhooks, logger, retryBaseMs: config.webhookRetryBaseMs }) : noWebhooks,
+    webhooks,
     signups,
-    dataRights: new DataRights({ subscribers, hasher, attribution: signups.attribution }),
+    dataRights,
     digestPrefs: new DigestPreferences({ redis, keys }),
+    audience: new AudienceStats({ redis, keys }),
+    subscriberAdmin: new SubscriberAdmin({ subscribers, dataRights, events: webhooks }),
     async close() {
       // Closing a queue waits for Redis; with Redis gone that would hang shutdown.
       await Promise.race([queues.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);

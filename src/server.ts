@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import { createApp } from './http/app';
 import { adminRoutes } from './http/routes/admin';
 import { adminEmbedRoutes } from './http/routes/admin-embed';
+import { adminSubscribersRoutes } from './http/routes/admin-subscribers';
 import { createSignupLimits } from './http/rate-limits';
 import { outboxDir } from './mail/create-transport';
 import { createPreviewer } from './newsroom/preview';
@@ -71,6 +72,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     metrics,
     digestPrefs: core.digestPrefs,
     embed: { stats: core.signups.stats, challenge: core.signups.challenge },
+    audience: { stats: core.audience, subscribers: core.subscriberAdmin },
     extraRoutes: [
       adminRoutes({
         config,
@@ -85,6 +87,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
         signupStats: core.signups.stats,
       }),
       adminEmbedRoutes({ config, redis: core.redis, keys: core.keys, catalog }),
+      adminSubscribersRoutes({ config, logger, redis: core.redis, keys: core.keys, audience: { stats: core.audience, subscribers: core.subscriberAdmin }, topicNames: catalog.en.page.topics }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

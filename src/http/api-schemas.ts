@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LOCALES } from '../config';
 import { articleSchema } from '../article';
 import { signupSchema } from '../subscribers/signup-input';
+import { audienceSchemas } from './audience-schemas';
 
 /**
  * Every request and response body of the JSON API as zod schemas. The routes validate with these
@@ -75,6 +76,7 @@ export function apiSchemas(topics: readonly string[]) {
         }),
       ),
     }),
+    ...audienceSchemas(),
     error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   };
 }

@@ -28,6 +28,7 @@ import { bounceWebhookRoutes } from './routes/bounce-webhook';
 import { createEmbedOrigins } from './embed-origins';
 import { embedRoutes, type EmbedDeps } from './routes/embed';
 import { createSignupIntake } from './signup-intake';
+import { audienceApiRoutes, type AudienceDeps } from './routes/audience-api';
 
 export interface AppDeps {
   config: Config;
@@ -53,6 +54,8 @@ export interface AppDeps {
   extraRoutes?: Router[];
   /** The embeddable sign-up's stats and challenge (issue 12); absent: no stats route, no challenge. */
   embed?: EmbedDeps;
+  /** The audience counters and the subscriber lookup (/api/stats/audience, /api/subscribers/…); optional. */
+  audience?: AudienceDeps;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -78,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pageRoutes(deps, requireRedis, intake));
   app.use('/api', newsroomApiRoutes(deps, schemas, requireBearer(deps.config.publisherToken)));
   app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));
+  if (deps.audience) app.use('/api', audienceApiRoutes({ audience: deps.audience, logger: deps.logger }, schemas, requireBearer(deps.config.publisherToken), requireRedis));
   app.use('/api', apiRoutes(deps, requireRedis, intake));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));
