@@ -375,8 +375,8 @@ function describe(s: AlertStatus): string {
 
 
 function describeRecount(r: RecountReport): string {
-  const row = (name: string, counter: number, records: number) => `  ${name.padEnd(24)} ${String(counter).padStart(9)} ${String(records).padStart(9)}${counter === records ? '' : '  <- differs'}`;
-  const lines = [`read ${r.scanned} subscriber records`, `  ${'figure'.padEnd(24)} ${'counters'.padStart(9)} ${'records'.padStart(9)}`];
+  const row = (name: string, counter: number, records: number) => `  ${name.padEnd(28)} ${String(counter).padStart(9)} ${String(records).padStart(9)}${counter === records ? '' : '  <- differs'}`;
+  const lines = [`read ${r.scanned} subscriber records`, `  ${'figure'.padEnd(28)} ${'counters'.padStart(9)} ${'records'.padStart(9)}`];
   for (const [status, n] of Object.entries(r.counters.byStatus)) lines.push(row(status, n, r.records.byStatus[status as keyof typeof r.records.byStatus]));
   for (const l of [...new Set([...Object.keys(r.counters.byLocale), ...Object.keys(r.records.byLocale)])].sort()) lines.push(row(`confirmed, locale ${l}`, r.counters.byLocale[l] ?? 0, r.records.byLocale[l] ?? 0));
   for (const t of [...new Set([...Object.keys(r.counters.byTopic), ...Object.keys(r.records.byTopic)])].sort()) lines.push(row(`confirmed, topic ${t}`, r.counters.byTopic[t] ?? 0, r.records.byTopic[t] ?? 0));
