@@ -43,6 +43,8 @@ dt { font-weight: 600; } dd { margin: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; }
 h3 { font-size: 1rem; margin: .75rem 0 .4rem; }
+/* A phone scrolls the chart sideways rather than shrinking its labels below reading size. */
+figure.chart { margin: 0; overflow-x: auto; } figure.chart svg { min-width: 34rem; }
 @media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
 @media (max-width: 40rem) { .wide { display: none; } th, td { padding: .35rem .3rem; } progress { width: 4.5rem; } .progress-text { display: block; font-size: .9rem; } }
 `;

@@ -66,7 +66,7 @@ export function audienceChartSection(days: AudienceDay[], span: number): SafeHtm
 ${SERIES.map((s) => html`<li><svg width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" y2="5" stroke="${s.colour}" stroke-width="3" stroke-dasharray="${s.dash}"/></svg> ${s.label}: <strong data-series="${s.key}">${fmt(sum(s.key))}</strong></li>`)}
 </ul>
 <p class="note" id="unsub-how">Unsubscribes by how: ${UNSUBSCRIBE_HOWS.filter((h) => h !== 'other' || how[h]! > 0).map((h, i) => html`${i ? ', ' : ''}${HOW_LABEL[h]} <strong data-how="${h}">${fmt(how[h]!)}</strong>`)}.</p>
-<figure>
+<figure class="chart">
 <svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="daily-title">
 <title id="daily-title">Per day over ${span} days: ${summary}</title>
 <line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="#767676"/>
