@@ -149,4 +149,26 @@ describe('the newsroom looks up one subscriber by exact address, and nobody else
     expect(gone.status).toBe(200);
     expect(await k.api.core.subscribers.findByEmail(ANI)).toBeUndefined();
   });
+
+  test('the answers of lookup and GET /api/stats/audience are what /openapi.json documents', async () => {
+    const doc = (await (await fetch(`${k.baseUrl}/openapi.json`)).json()) as any;
+    const schemaOf = (path: string, method: string) => doc.components.schemas[doc.paths[path][method].responses['200'].content['application/json'].schema.$ref.split('/').pop()];
+    /** Fields the schema does not name, and required ones the body lacks, one level down as well. */
+    const undocumented = (schema: any, body: any, at = ''): string[] => [
+      ...Object.keys(body).filter((key) => !(key in (schema.properties ?? {})) && !schema.additionalProperties).map((key) => `${at}${key}: not in the schema`),
+      ...(schema.required ?? []).filter((key: string) => !(key in body)).map((key: string) => `${at}${key}: required but absent`),
+      ...Object.entries(body).flatMap(([key, v]) => (v && typeof v === 'object' && !Array.isArray(v) && schema.properties?.[key]?.properties ? undocumented(schema.properties[key], v, `${at}${key}.`) : [])),
+    ];
+    const found = await lookup({ email: NEIGHBOURS[2]! });
+    expect(undocumented(schemaOf('/api/subscribers/lookup', 'post'), found.body)).toEqual([]);
+    const stats = (await (await fetch(`${k.baseUrl}/api/stats/audience?days=7`, { headers: bearer })).json()) as any;
+    expect(stats.days).toHaveLength(7);
+    const schema = schemaOf('/api/stats/audience', 'get');
+    expect(undocumented(schema, stats)).toEqual([]);
+    expect(undocumented(schema.properties.days.items, stats.days[0])).toEqual([]);
+    for (const q of ['days=0', 'days=367', 'days=abc', 'from=2026-02-30', 'from=2026-12-02&to=2026-12-01', 'from=2020-01-01&to=2026-01-01']) {
+      const res = await fetch(`${k.baseUrl}/api/stats/audience?${q}`, { headers: bearer });
+      expect([q, res.status]).toEqual([q, 400]);
+    }
+  });
 });
