@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { kilatCli } from '../helpers/cli';
 import { formSession, postForm } from '../helpers/forms';
 import { bearer, linkIn, postJson, waitUntil, type Kilat } from '../helpers/kilat';
@@ -150,5 +153,19 @@ describe('audience counters agree with a recount of the records after every kind
     const totals = (await (await fetch(`${k.baseUrl}/api/stats/audience`, { headers: bearer })).json()) as any;
     expect(totals.totals.byStatus.confirmed).toBe(5);
     expect(totals.totals.byLocale).toEqual({ id: 3, en: 2 });
+  });
+
+  test('a CSV import moves the counters too: new readers confirmed at once, a departed one left alone', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kilat-import-')), 'list.csv');
+    fs.writeFileSync(file, `email,locale,topics\nimpor1@contoh.co.id,id,politik\nimpor2@contoh.co.id,en,\n${r(10)},id,dunia\n${r(16)},id,\n`);
+    const imported = await kilatCli(k.env, 'subscribers', 'import', '--confirmed', file);
+    expect(imported.code).toBe(0);
+    const audience = (await (await fetch(`${k.baseUrl}/api/stats/audience?days=1`, { headers: bearer })).json()) as any;
+    // two new confirmed, r16 pending -> confirmed, r10 (unsubscribed) stays out
+    expect(audience.totals.byStatus).toMatchObject({ pending: 2, confirmed: 8, unsubscribed: 4 });
+    expect(audience.days[0].imports).toBe(2);
+    const recount = JSON.parse((await kilatCli(k.env, 'stats', 'recount', '--json')).stdout);
+    expect(recount.differences).toEqual([]);
+    expect(audience.totals).toEqual(recount.records);
   });
 });
