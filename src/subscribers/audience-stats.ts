@@ -43,11 +43,11 @@ export class AudienceStats {
   constructor(private readonly deps: { redis: Redis; keys: Keys }) {}
 
   statsKey(shard: number): string {
-    return `${this.deps.keys.subscriberShard(shard)}stats`;
+    return this.deps.keys.audienceTotals(shard);
   }
 
   dayKey(shard: number, day: string): string {
-    return `${this.deps.keys.subscriberShard(shard)}day:${day}`;
+    return this.deps.keys.audienceDay(shard, day);
   }
 
   /** One shard's counters (the recount compares them with the records). */

@@ -116,8 +116,8 @@ export class SubscriberStore extends ScriptedStore {
   /** What the newsroom's lookup shows beside the record: copies received and the last bounce or complaint. */
   async history(id: number): Promise<{ received: number; lastBounce?: { at: number; kind: 'hard' | 'soft' | 'complaint' } }> {
     const seq = this.keys.seqOf(id);
-    const P = this.keys.subscriberShard(this.keys.shardOfId(id));
-    const [received, bounce] = await Promise.all([this.redis.hget(`${P}got:${Math.floor(seq / RECORDS_PER_BUCKET)}`, String(seq)), this.redis.hget(`${P}last-bounce`, String(seq))]);
+    const shard = this.keys.shardOfId(id);
+    const [received, bounce] = await Promise.all([this.redis.hget(this.keys.received(shard, Math.floor(seq / RECORDS_PER_BUCKET)), String(seq)), this.redis.hget(this.keys.lastBounce(shard), String(seq))]);
     const m = bounce ? /^(\d+)\|(hard|soft|complaint)$/.exec(bounce) : null;
     return { received: Number(received ?? 0), lastBounce: m ? { at: Number(m[1]), kind: m[2] as 'hard' | 'soft' | 'complaint' } : undefined };
   }

@@ -54,7 +54,7 @@ describe('on a Redis Cluster', () => {
     expect(audience.days[6]).toMatchObject({ signups: readers.length, confirmations: readers.length });
     const ani = await postJson(`${k.baseUrl}/api/subscribers/lookup`, { email: readers[0] }, bearer);
     expect([ani.status, ani.body.alertsReceived]).toEqual([200, 1]);
-    await (k.api.core.redis as unknown as Cluster).hincrby(`${k.api.core.keys.subscriberShard(k.api.core.keys.addressIndex(readers[0]!).shard)}stats`, 'st:p', 2);
+    await (k.api.core.redis as unknown as Cluster).hincrby(k.api.core.keys.audienceTotals(k.api.core.keys.addressIndex(readers[0]!).shard), 'st:p', 2);
     const recount = await new AudienceRecount({ redis: k.api.core.redis, keys: k.api.core.keys, subscribers: k.api.core.subscribers }).recount({ repair: true });
     expect([recount.differences.length, recount.repaired.length, recount.scanned]).toEqual([1, 1, readers.length]);
     expect((await new AudienceRecount({ redis: k.api.core.redis, keys: k.api.core.keys, subscribers: k.api.core.subscribers }).recount()).differences).toEqual([]);

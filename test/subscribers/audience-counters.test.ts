@@ -138,7 +138,7 @@ describe('audience counters agree with a recount of the records after every kind
 
   test('counters that drifted are found by the recount and repaired from the records', async () => {
     const shard = k.api.core.keys.addressIndex(r(14)).shard;
-    const key = `${k.api.core.keys.subscriberShard(shard)}stats`;
+    const key = k.api.core.keys.audienceTotals(shard);
     await k.redis.client.hincrby(key, 'st:c', 7);
     await k.redis.client.hdel(key, 'loc:id');
     const found = await kilatCli(k.env, 'stats', 'recount', '--json');
