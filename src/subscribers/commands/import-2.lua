@@ -15,7 +15,7 @@
 --- @include "audience"
 local P = KEYS[2]
 local mode, now, shard, shards = ARGV[1], time36(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local out, imported = {}, 0
+local out, imported, acc = {}, 0, {}
 for i = 5, #ARGV, 4 do
   local email, locale, topics, nonce = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local ek = ekey(P, email)
@@ -31,17 +31,17 @@ for i = 5, #ARGV, 4 do
       active(P, locale, seq, 1)
     end
     rput(P, seq, pack(fresh))
-    tally(P, fresh, 1)
+    tally(P, fresh, 1, acc)
     imported = imported + 1
     outcome = 'created'
   else
     local seq = (tonumber(id) - shard) / shards
     local r = rload(P, seq)
     if r and r.st == 'p' and mode == 'confirmed' then
-      tally(P, r, -1)
+      tally(P, r, -1, acc)
       r.st, r.cf = 'c', now
       rput(P, seq, pack(r))
-      tally(P, r, 1)
+      tally(P, r, 1, acc)
       active(P, r.l, seq, 1)
       outcome = 'confirmed'
     elseif not r or r.st == 'p' or r.st == 'c' then
@@ -53,5 +53,6 @@ for i = 5, #ARGV, 4 do
   out[#out + 1] = id
   out[#out + 1] = outcome
 end
+flushTally(P, acc)
 if imported > 0 then daily(P, ARGV[2], 'import', imported) end
 return out
