@@ -10,8 +10,12 @@
 ]]
 --- @include "layout"
 local P, shard, shards = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+-- A batch's ids are a range of one shard: consecutive ids mostly share a bucket, and its key.
+local bucket, key = -1, nil
 for i = 3, #ARGV do
   local seq = (tonumber(ARGV[i]) - shard) / shards
-  redis.call('HINCRBY', P .. 'got:' .. tostring(math.floor(seq / RPB)), tostring(seq), 1)
+  local b = math.floor(seq / RPB)
+  if b ~= bucket then bucket, key = b, P .. 'got:' .. b end
+  redis.call('HINCRBY', key, seq, 1)
 end
 return #ARGV - 2
