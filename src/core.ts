@@ -22,6 +22,8 @@ import { createLinks, type Links } from './subscribers/links';
 import { SubscriberStore } from './subscribers/subscriber-store';
 import { MessageTags } from './subscribers/message-tags';
 import { TokenSigner } from './subscribers/tokens';
+import { AudienceStats } from './subscribers/audience-stats';
+import { SubscriberAdmin } from './subscribers/subscriber-admin';
 
 /**
  * The composition root: the one place that builds the domain objects from the configuration. The
@@ -57,6 +59,10 @@ export interface Core {
   apiKeys: ApiKeys;
   /** The append-only record of who changed what (every process writes to the same stream). */
   audit: AuditLog;
+  /** The audience counters (/admin/subscribers, GET /api/stats/audience). */
+  audience: AudienceStats;
+  /** The newsroom's lookup of one subscriber by exact address, and its actions. */
+  subscriberAdmin: SubscriberAdmin;
   close(): Promise<void>;
 }
 
@@ -80,6 +86,8 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
   const subscribers = new SubscriberStore({ redis, keys });
   const alerts = new AlertStore({ redis, keys });
   const signups = createSignupTracking(config, { redis, keys });
+  const dataRights = new DataRights({ subscribers, hasher, attribution: signups.attribution });
+  const webhooks = config.webhookUrl ? createWebhookEmitter({ queue: queues.webhooks, logger, retryBaseMs: config.webhookRetryBaseMs }) : noWebhooks;
   return {
     config,
     redisUrl: config.redisUrl,
@@ -95,12 +103,14 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     tags,
     queues,
     publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),
-    webhooks: config.webhookUrl ? createWebhookEmitter({ queue: queues.webhooks, logger, retryBaseMs: config.webhookRetryBaseMs }) : noWebhooks,
+    webhooks,
     signups,
-    dataRights: new DataRights({ subscribers, hasher, attribution: signups.attribution }),
+    dataRights,
     digestPrefs: new DigestPreferences({ redis, keys }),
     apiKeys: new ApiKeys({ redis, keys, publisherToken: config.publisherToken }),
     audit: new AuditLog({ redis, keys, maxEntries: config.auditLogMaxEntries }),
+    audience: new AudienceStats({ redis, keys }),
+    subscriberAdmin: new SubscriberAdmin({ subscribers, dataRights, events: webhooks }),
     async close() {
       // Closing a queue waits for Redis; with Redis gone that would hang shutdown.
       await Promise.race([queues.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);

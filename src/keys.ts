@@ -15,7 +15,10 @@ import { createHash } from 'node:crypto';
  *     - the address index: `{sN}:e:<bucket>` hashes over EMAIL_BUCKETS buckets per shard (address
  *       -> id), long addresses in `{sN}:ex:<bucket>`; shard and bucket come from the address's sha1;
  *     - confirmed subscribers: one bitmap per shard and locale (`{sN}:act:<locale>`), bit = seq;
- *       fan-out reads it a page of bytes at a time.
+ *       fan-out reads it a page of bytes at a time;
+ *     - the audience counters (commands/includes/audience.lua): `{sN}:stats`, one `{sN}:day:<UTC
+ *       date>` per day, the last bounce of each subscriber `{sN}:last-bounce` and the copies they
+ *       received, in RECORDS_PER_BUCKET-sized `{sN}:got:<bucket>` hashes.
  *    The Lua scripts build the record, index and bitmap keys from the shard prefix (KEYS carries
  *    it) with the same numbers (commands/includes/layout.lua);
  *  - an alert `{a<id>}` holds the alert record, its ledger bitmaps, its finished-batch set and its
@@ -96,6 +99,14 @@ export interface Keys {
   apiKeyRevoked(): string;
   /** The append-only audit log: a Redis Stream, one entry per change (src/ops/audit-log.ts). */
   auditLog(): string;
+  /** A shard's audience totals: `st:<status>`, and over confirmed records `loc:<locale>`, `top:<topic>`. */
+  audienceTotals(shard: number): string;
+  /** A shard's audience events of one UTC day (YYYY-MM-DD). */
+  audienceDay(shard: number, day: string): string;
+  /** seq -> copies the relay accepted, for the subscribers of one record bucket. */
+  received(shard: number, bucket: number): string;
+  /** seq -> `<ms>|hard|soft|complaint`: each subscriber's last bounce or complaint. */
+  lastBounce(shard: number): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -144,5 +155,10 @@ export function createKeys(prefix: string): Keys {
     apiKeyIndex: () => `${prefix}:{keys}:index`,
     apiKeyRevoked: () => `${prefix}:{keys}:revoked`,
     auditLog: () => `${prefix}:{audit}:log`,
+    // The audience scripts build the same names from the shard prefix (audience.lua, count-received-1.lua).
+    audienceTotals: (shard) => `${subscriberShard(shard)}stats`,
+    audienceDay: (shard, day) => `${subscriberShard(shard)}day:${day}`,
+    received: (shard, bucket) => `${subscriberShard(shard)}got:${bucket}`,
+    lastBounce: (shard) => `${subscriberShard(shard)}last-bounce`,
   };
 }

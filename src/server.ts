@@ -11,6 +11,7 @@ import { adminEmbedRoutes } from './http/routes/admin-embed';
 import { adminKeysRoutes } from './http/routes/admin-keys';
 import { createAccess } from './http/access';
 import { createAdminSession } from './http/admin-session';
+import { adminSubscribersRoutes } from './http/routes/admin-subscribers';
 import { createSignupLimits } from './http/rate-limits';
 import { outboxDir } from './mail/create-transport';
 import { createPreviewer } from './newsroom/preview';
@@ -83,6 +84,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     digestPrefs: core.digestPrefs,
     embed: { stats: core.signups.stats, challenge: core.signups.challenge },
     signer: core.signer,
+    audience: { stats: core.audience, subscribers: core.subscriberAdmin },
     extraRoutes: [
       adminRoutes({
         config,
@@ -99,6 +101,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
       }),
       adminEmbedRoutes({ config, access, redis: core.redis, keys: core.keys, catalog }),
       adminKeysRoutes({ config, logger, access, apiKeys: core.apiKeys, audit: core.audit }),
+      adminSubscribersRoutes({ config, logger, access, audience: { stats: core.audience, subscribers: core.subscriberAdmin }, topicNames: catalog.en.page.topics }),
     ],
   });
   const server = await new Promise<Server>((resolve, reject) => {

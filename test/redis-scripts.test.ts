@@ -122,11 +122,40 @@ const rows: Row[] = [
     does: 'confirmed -> paused answers the status before and leaves fan-out',
     setup: [['HSET', R0, '1', rec('c', { confirmed: T36_EARLIER })], ['SETBIT', k.active(SHARD, 'id'), 1, 1]],
     keys: recordKeys,
-    args: ['paused', 1],
+    args: ['paused', 1, NOW],
     reply: 'confirmed',
     then: [
       [['HGET', R0, '1'], rec('z', { confirmed: T36_EARLIER })],
       [['GETBIT', k.active(SHARD, 'id'), 1], 0],
+      // the audience counters move with it: out of confirmed (locale, topic), into paused
+      [['HGETALL', k.audienceTotals(SHARD)], ['st:c', '-1', 'loc:id', '-1', 'top:politik', '-1', 'st:z', '1']],
+      [['HGETALL', k.audienceDay(SHARD, '2026-12-02')], ['pause', '1']],
+    ],
+  },
+  {
+    script: 'set-status',
+    does: 'an unsubscribe is counted by how it came',
+    setup: [['HSET', R0, '1', rec('c', { confirmed: T36_EARLIER }), '2', rec('c', { email: 'b@contoh.co.id' })]],
+    keys: recordKeys,
+    args: ['unsubscribed', 1, NOW, 'footer'],
+    reply: 'confirmed',
+    then: [
+      [['HGET', k.audienceDay(SHARD, '2026-12-02'), 'unsub:footer'], '1'],
+      [['HGET', k.audienceTotals(SHARD), 'st:u'], '1'],
+      [['EXISTS', k.lastBounce(SHARD)], 0],
+    ],
+  },
+  {
+    script: 'set-status',
+    does: "a hard bounce is the day's bounce and the subscriber's last bounce",
+    setup: [['HSET', R0, '1', rec('c', { confirmed: T36_EARLIER })]],
+    keys: recordKeys,
+    args: ['bounced', 1, NOW],
+    reply: 'confirmed',
+    then: [
+      [['HGET', k.audienceDay(SHARD, '2026-12-02'), 'bounce'], '1'],
+      [['HGET', k.lastBounce(SHARD), '1'], `${NOW}|hard`],
+      [['TTL', k.audienceDay(SHARD, '2026-12-02')], 400 * 86400],
     ],
   },
   {
@@ -134,8 +163,9 @@ const rows: Row[] = [
     does: 'the status it already has: unchanged',
     setup: [['HSET', R0, '1', rec('u')]],
     keys: recordKeys,
-    args: ['unsubscribed', 1],
+    args: ['unsubscribed', 1, NOW, 'one-click'],
     reply: 'unchanged',
+    then: [[['EXISTS', k.audienceTotals(SHARD), k.audienceDay(SHARD, '2026-12-02')], 0]],
   },
   {
     script: 'set-preferences',
@@ -175,7 +205,7 @@ const rows: Row[] = [
     does: 'paused -> confirmed, back in the bitmap',
     setup: [['HSET', R0, '1', rec('z', { confirmed: T36_EARLIER })]],
     keys: recordKeys,
-    args: [1],
+    args: [1, 'paused', NOW],
     reply: 'resumed',
     then: [
       [['HGET', R0, '1'], rec('c', { confirmed: T36_EARLIER })],
@@ -187,17 +217,22 @@ const rows: Row[] = [
     does: 'a bounced subscriber is not resumed by a plain resume: it answers the status it has',
     setup: [['HSET', R0, '1', rec('b')]],
     keys: recordKeys,
-    args: [1],
+    args: [1, 'paused', NOW],
     reply: 'bounced',
   },
   {
     script: 'resume',
     does: "with 'bounced' (the breaker's undo), a bounced subscriber comes back",
-    setup: [['HSET', R0, '1', rec('b')]],
+    setup: [['HSET', R0, '1', rec('b')], ['HSET', k.audienceDay(SHARD, '2026-12-02'), 'bounce', 1], ['HSET', k.lastBounce(SHARD), '1', `${NOW}|hard`]],
     keys: recordKeys,
-    args: [1, 'bounced'],
+    args: [1, 'bounced', NOW],
     reply: 'resumed',
-    then: [[['GETBIT', k.active(SHARD, 'id'), 1], 1]],
+    then: [
+      [['GETBIT', k.active(SHARD, 'id'), 1], 1],
+      // the day's bounce is taken back: it was the relay's
+      [['HGET', k.audienceDay(SHARD, '2026-12-02'), 'bounce'], '0'],
+      [['EXISTS', k.lastBounce(SHARD)], 0],
+    ],
   },
   {
     script: 'erase',
@@ -210,6 +245,9 @@ const rows: Row[] = [
       ['HSET', k.pendingChanges(SHARD), '1', 'n2|en|'],
       ['SADD', k.digestSubscribers(SHARD), String(ID1)],
       ['SADD', k.digestSent(SHARD, '2026-12-02'), String(ID1)],
+      ['HSET', k.audienceTotals(SHARD), 'st:c', 1, 'loc:id', 1, 'top:politik', 1],
+      ['HSET', k.received(SHARD, 0), '1', 7],
+      ['HSET', k.lastBounce(SHARD), '1', `${NOW}|soft`],
     ],
     keys: [
       ...recordKeys,
@@ -226,17 +264,52 @@ const rows: Row[] = [
       [['GETBIT', k.active(SHARD, 'id'), 1], 0],
       [['HGET', k.addressIndex('hapus@contoh.co.id').key.replace(/\{s\d+\}/, `{s${SHARD}}`), 'hapus@contoh.co.id'], null],
       [['HGET', k.suppressed(SHARD), 'hash1'], `deleted:${NOW}`],
+      [['HGETALL', k.audienceTotals(SHARD)], ['st:c', '0', 'loc:id', '0', 'top:politik', '0']],
+      [['EXISTS', k.received(SHARD, 0), k.lastBounce(SHARD)], 0],
+      [['HGET', k.audienceDay(SHARD, '2026-12-02'), 'delete'], '1'],
     ],
+  },
+  {
+    script: 'count-received',
+    does: 'one more accepted copy per id, in the bucket hash of its seq',
+    setup: [['HSET', k.received(SHARD, 0), '1', 4]],
+    keys: [P],
+    args: [SHARD, SUBSCRIBER_SHARDS, ID1, ID2, (RECORDS_PER_BUCKET + 1) * SUBSCRIBER_SHARDS + SHARD],
+    reply: 3,
+    then: [
+      [['HGETALL', k.received(SHARD, 0)], ['1', '5', '2', '1']],
+      [['HGETALL', k.received(SHARD, 1)], [String(RECORDS_PER_BUCKET + 1), '1']],
+    ],
+  },
+  {
+    script: 'stats-repair',
+    does: 'counters still as read before the scan (zeros aside) are replaced by the recount',
+    setup: [['HSET', k.audienceTotals(SHARD), 'st:c', 5, 'st:u', 0]],
+    keys: [k.audienceTotals(SHARD)],
+    args: [JSON.stringify({ 'st:c': 5 }), JSON.stringify({ 'st:c': 3, 'loc:id': 3, 'top:': 3 })],
+    reply: 'repaired',
+    then: [[['HGETALL', k.audienceTotals(SHARD)], expect.arrayContaining(['st:c', '3', 'loc:id', '3', 'top:', '3'])]],
+  },
+  {
+    script: 'stats-repair',
+    does: 'counters an event moved during the scan are left alone: the recount must run again',
+    setup: [['HSET', k.audienceTotals(SHARD), 'st:c', 6]],
+    keys: [k.audienceTotals(SHARD)],
+    args: [JSON.stringify({ 'st:c': 5 }), JSON.stringify({ 'st:c': 3 })],
+    reply: 'changed',
+    then: [[['HGETALL', k.audienceTotals(SHARD)], ['st:c', '6']]],
   },
   {
     script: 'soft-bounce',
     does: 'the failure that reaches the limit suppresses (bounced) and clears the count; others only count',
     setup: [['HSET', R0, '1', rec('c'), '2', rec('c', { email: 'b@contoh.co.id' })], ['SETBIT', k.active(SHARD, 'id'), 1, 1], ['HSET', k.softBounces(SHARD), String(ID1), 1]],
     keys: [k.softBounces(SHARD), P],
-    args: [2, SHARD, SUBSCRIBER_SHARDS, ID1, ID2],
+    args: [2, SHARD, SUBSCRIBER_SHARDS, NOW, ID1, ID2],
     reply: [String(ID1)],
     then: [
       [['HGET', R0, '1'], rec('b')],
+      [['HGET', k.audienceDay(SHARD, '2026-12-02'), 'bounce'], '1'],
+      [['HGETALL', k.lastBounce(SHARD)], ['1', `${NOW}|soft`, '2', `${NOW}|soft`]],
       [['GETBIT', k.active(SHARD, 'id'), 1], 0],
       [['HGETALL', k.softBounces(SHARD)], [String(ID2), '1']],
     ],
@@ -614,7 +687,7 @@ describe('Lua scripts on a real redis-server', () => {
     const statuses = { p: 'pending', c: 'confirmed', z: 'paused', u: 'unsubscribed', b: 'bounced', x: 'complained' };
     for (const [code, status] of Object.entries(statuses)) {
       await redis.client.hset(R0, '1', rec('p'));
-      await run('set-status', recordKeys, [code === 'c' ? 'pending' : status, 1]);
+      await run('set-status', recordKeys, [code === 'c' ? 'pending' : status, 1, NOW]);
       if (code === 'c') await run('confirm', [...recordKeys, k.pendingChanges(SHARD)], ['n1', NOW, 1]);
       expect(decodeRecord(ID1, (await redis.client.hget(R0, '1'))!)?.status).toBe(status);
     }

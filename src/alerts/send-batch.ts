@@ -82,7 +82,7 @@ export interface BatchResult {
  * sender still records each message at once and a fast one records tens per call. If the process
  * dies, at most the group in flight is sent again on retry.
  */
-function sentLedger(alerts: AlertStore, alertId: string) {
+function sentLedger(alerts: AlertStore, alertId: string, received: (ids: number[]) => Promise<void>) {
   let pending: number[] = [];
   let writing: Promise<void> | undefined;
   let recorded = 0;
@@ -91,7 +91,11 @@ function sentLedger(alerts: AlertStore, alertId: string) {
     while (pending.length > 0) {
       const ids = pending;
       pending = [];
-      recorded += await alerts.record(alertId, 'sent', ids);
+      // The subscribers' received counts go beside the ledger write, not after it: both commands
+      // are on the wire at once, so the group costs one round trip (they live in different hash
+      // tags, the alert's and the subscribers' shard, so one script cannot do both on a Cluster).
+      const [n] = await Promise.all([alerts.record(alertId, 'sent', ids), received(ids)]);
+      recorded += n;
     }
   };
   const start = () => {
@@ -279,7 +283,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       } catch (err) {
         return failAlert(alertId, err, log);
       }
-      const ledger = sentLedger(deps.alerts, alertId);
+      const ledger = sentLedger(deps.alerts, alertId, (ids) => deps.subscribers.countReceived(batch.shard, ids));
       let sent = 0;
       let failed = 0;
       const delivered: number[] = [];

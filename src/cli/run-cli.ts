@@ -25,6 +25,7 @@ import { maskEmail } from '../logger';
 import { KeyInputError, type ApiKeyRecord } from '../ops/api-keys';
 import type { AuditAction } from '../ops/audit-actions';
 import { exportAudit, type AuditTarget } from '../ops/audit-log';
+import { AudienceRecount, type RecountReport } from '../subscribers/audience-recount';
 
 /** Exit codes, documented in `kilat --help`. */
 export const EXIT = { ok: 0, error: 1, usage: 2, partial: 3, notFound: 4 } as const;
@@ -130,7 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .addHelpText(
       'after',
       '\nConfiguration: the same environment variables as the service (REDIS_URL, KEY_PREFIX, TOPICS, DEFAULT_LOCALE, ...).\n' +
-        'Exit codes: 0 ok, 1 error, 2 usage error, 3 done with rejected rows (import), 4 not found.',
+        'Exit codes: 0 ok, 1 error, 2 usage error, 3 done with rejected rows (import) or counters that differ (stats recount), 4 not found.',
     );
 
   program
@@ -414,6 +415,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     });
 
+  program
+    .command('stats')
+    .description('The audience counters behind /admin/subscribers.')
+    .command('recount')
+    .description('Read every subscriber record (a page at a time) and compare what they add up to with the counters; with --repair, replace counters that disagree.')
+    .option('--repair', 'replace the counters of every shard that disagrees with its records (atomically; a shard that changed during its scan is read again)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { repair?: boolean; json?: boolean }) => {
+      const { core } = await context();
+      const report = await new AudienceRecount({ redis: core.redis, keys: core.keys, subscribers: core.subscribers }).recount({ repair: Boolean(o.repair) });
+      out(o.json ? JSON.stringify(report, null, 2) : describeRecount(report));
+      // Differences found and not repaired: the counters are wrong, say so in the exit code.
+      if (report.differences.length > 0 && !o.repair) exitCode = EXIT.partial;
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -457,3 +473,16 @@ function describe(s: AlertStatus): string {
   return `${line}\n  reason: ${who}${s.reason}${next}`;
 }
 
+
+function describeRecount(r: RecountReport): string {
+  const row = (name: string, counter: number, records: number) => `  ${name.padEnd(28)} ${String(counter).padStart(9)} ${String(records).padStart(9)}${counter === records ? '' : '  <- differs'}`;
+  const lines = [`read ${r.scanned} subscriber records`, `  ${'figure'.padEnd(28)} ${'counters'.padStart(9)} ${'records'.padStart(9)}`];
+  for (const [status, n] of Object.entries(r.counters.byStatus)) lines.push(row(status, n, r.records.byStatus[status as keyof typeof r.records.byStatus]));
+  for (const l of [...new Set([...Object.keys(r.counters.byLocale), ...Object.keys(r.records.byLocale)])].sort()) lines.push(row(`confirmed, locale ${l}`, r.counters.byLocale[l] ?? 0, r.records.byLocale[l] ?? 0));
+  for (const t of [...new Set([...Object.keys(r.counters.byTopic), ...Object.keys(r.records.byTopic)])].sort()) lines.push(row(`confirmed, topic ${t}`, r.counters.byTopic[t] ?? 0, r.records.byTopic[t] ?? 0));
+  lines.push(row('confirmed, every topic', r.counters.allTopics, r.records.allTopics));
+  if (r.differences.length === 0) lines.push('the counters agree with the records');
+  else if (r.repaired.length > 0) lines.push(`${r.differences.length} counter(s) differed; repaired shard(s) ${r.repaired.join(', ')}`);
+  else lines.push(`${r.differences.length} counter(s) differ; run with --repair to replace them`);
+  return lines.join('\n');
+}

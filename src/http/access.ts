@@ -23,9 +23,9 @@ export function actorOf(res: Response): KeyIdentity {
 }
 
 /** The key a page was opened with, if any, as the admin header shows it. */
-export function pageViewer(res: Response): { name: string; admin: boolean } | undefined {
+export function pageViewer(res: Response): { name: string; admin: boolean; subscribers: boolean } | undefined {
   const actor = res.locals.actor as KeyIdentity | undefined;
-  return actor && { name: actor.name, admin: hasScope(actor, 'admin') };
+  return actor && { name: actor.name, admin: hasScope(actor, 'admin'), subscribers: hasScope(actor, 'subscribers') };
 }
 
 /** Where a request came from, for the audit log: req.ip follows TRUST_PROXY (express's trust proxy). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { LOCALES } from '../config';
 import { articleSchema } from '../article';
 import { signupSchema } from '../subscribers/signup-input';
+import { audienceSchemas } from './audience-schemas';
 
 /**
  * Every request and response body of the JSON API as zod schemas. The routes validate with these
@@ -111,6 +112,7 @@ export function apiSchemas(topics: readonly string[]) {
     apiKeyList: z.object({ keys: z.array(apiKey) }),
     apiKeyRevoked: z.object({ key: apiKey, changed: z.boolean().describe('false when the key was already revoked') }),
     auditPage: z.object({ entries: z.array(auditEntry), next: z.string().nullable().describe('Pass as before= for the next, older page; null at the end') }),
+    ...audienceSchemas(),
     error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
   };
 }

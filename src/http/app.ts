@@ -33,6 +33,7 @@ import type { TokenSigner } from '../subscribers/tokens';
 import { createEmbedOrigins } from './embed-origins';
 import { embedRoutes, type EmbedDeps } from './routes/embed';
 import { createSignupIntake } from './signup-intake';
+import { audienceApiRoutes, type AudienceDeps } from './routes/audience-api';
 
 export interface AppDeps {
   config: Config;
@@ -64,6 +65,8 @@ export interface AppDeps {
   embed?: EmbedDeps;
   /** Verifies the tracked "Read more" links (GET /r/<token>); absent: no such route. */
   signer?: TokenSigner;
+  /** The audience counters and the subscriber lookup (/api/stats/audience, /api/subscribers/…); optional. */
+  audience?: AudienceDeps;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -92,6 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', newsroomApiRoutes(deps, schemas));
   app.use('/api/webhooks', bounceWebhookRoutes(deps, requireRedis));
   app.use('/api', keysApiRoutes(deps, schemas, requireRedis));
+  if (deps.audience) app.use('/api', audienceApiRoutes({ audience: deps.audience, logger: deps.logger, access: deps.access }, schemas, requireRedis));
   app.use('/api', apiRoutes(deps, requireRedis, intake));
   for (const r of deps.extraRoutes ?? []) app.use(r);
   if (deps.outboxDir) app.use(devOutboxRoutes(deps.outboxDir));

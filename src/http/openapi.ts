@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import type { Scope } from '../ops/api-keys';
 import type { ApiSchemas } from './api-schemas';
+import { AUDIENCE_ROUTES } from './openapi-audience';
 
 type SchemaName = keyof ApiSchemas;
 
@@ -63,6 +64,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'get', path: '/api/stats/signups', tag: 'subscribers', scope: ['read'], query: ['from', 'to'], summary: 'Sign-ups and confirmations per source, form kind and day (from/to: YYYY-MM-DD, at most 366 days; default the last 30)',
     responses: { 200: { description: 'Counters kept as sign-ups happen', schema: 'signupStats' }, 400: err('Bad dates or range'), 401: err('Missing, wrong or revoked API key') },
   },
+  ...AUDIENCE_ROUTES,
   {
     method: 'post', path: '/api/articles', tag: 'articles', scope: ['publish'], summary: 'Publish an article as a breaking-news alert', request: 'article',
     responses: { 202: { description: 'Alert queued', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' }, 400: err('Invalid article'), 401: err('Missing, wrong or revoked API key') },

@@ -12,6 +12,10 @@ import { Suppression } from './suppression';
 export type { ImportOutcome } from './bulk-import';
 export type { PendingChange, Subscriber, SubscriberStatus } from './subscriber-record';
 
+/** Where an unsubscribe came from (the audience page counts each): see set-status-3.lua. */
+export const UNSUBSCRIBE_HOWS = ['one-click', 'footer', 'preferences', 'newsroom', 'other'] as const;
+export type UnsubscribeHow = (typeof UNSUBSCRIBE_HOWS)[number];
+
 export type SignupOutcome =
   /** A new record, or a departed address starting a fresh double opt-in: send a confirmation. */
   | 'created'
@@ -78,9 +82,12 @@ export class SubscriberStore extends ScriptedStore {
     return (await this.run('confirm', [...this.recordKeys(id), this.keys.pendingChanges(this.keys.shardOfId(id))], [nonce, now, this.keys.seqOf(id)])) as ConfirmOutcome;
   }
 
-  /** Moves a subscriber to a non-confirmed status; returns the previous status, or 'unchanged'/'not_found'. */
-  async setStatus(id: number, status: Exclude<SubscriberStatus, 'confirmed'>): Promise<string> {
-    return (await this.run('set-status', this.recordKeys(id), [status, this.keys.seqOf(id)])) as string;
+  /**
+   * Moves a subscriber to a non-confirmed status; returns the previous status, or 'unchanged'/'not_found'.
+   * `how` says where an unsubscribe came from, for the audience counters.
+   */
+  async setStatus(id: number, status: Exclude<SubscriberStatus, 'confirmed'>, opts: { how?: UnsubscribeHow; now?: number } = {}): Promise<string> {
+    return (await this.run('set-status', this.recordKeys(id), [status, this.keys.seqOf(id), opts.now ?? Date.now(), opts.how ?? 'other'])) as string;
   }
 
   async setPreferences(id: number, prefs: { locale: Locale; topics: string[] }): Promise<boolean> {
@@ -88,13 +95,31 @@ export class SubscriberStore extends ScriptedStore {
   }
 
   /** paused -> confirmed (back into fan-out); returns 'resumed', 'not_found' or the status it had. */
-  async resume(id: number): Promise<string> {
-    return (await this.run('resume', this.recordKeys(id), [this.keys.seqOf(id)])) as string;
+  async resume(id: number, now = Date.now()): Promise<string> {
+    return (await this.run('resume', this.recordKeys(id), [this.keys.seqOf(id), 'paused', now])) as string;
   }
 
   /** bounced -> confirmed, for a bounce the circuit breaker found was the relay's; returns 'resumed', 'not_found' or the status it had. */
-  async unbounce(id: number): Promise<string> {
-    return (await this.run('resume', this.recordKeys(id), [this.keys.seqOf(id), 'bounced'])) as string;
+  async unbounce(id: number, now = Date.now()): Promise<string> {
+    return (await this.run('resume', this.recordKeys(id), [this.keys.seqOf(id), 'bounced', now])) as string;
+  }
+
+  /**
+   * One more copy accepted by the relay for each id (all of one shard): one script call per group
+   * of ids, which the batch sender issues beside its ledger write (see send-batch.ts).
+   */
+  async countReceived(shard: number, ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run('count-received', [this.keys.subscriberShard(shard)], [shard, SUBSCRIBER_SHARDS, ...ids]);
+  }
+
+  /** What the newsroom's lookup shows beside the record: copies received and the last bounce or complaint. */
+  async history(id: number): Promise<{ received: number; lastBounce?: { at: number; kind: 'hard' | 'soft' | 'complaint' } }> {
+    const seq = this.keys.seqOf(id);
+    const shard = this.keys.shardOfId(id);
+    const [received, bounce] = await Promise.all([this.redis.hget(this.keys.received(shard, Math.floor(seq / RECORDS_PER_BUCKET)), String(seq)), this.redis.hget(this.keys.lastBounce(shard), String(seq))]);
+    const m = bounce ? /^(\d+)\|(hard|soft|complaint)$/.exec(bounce) : null;
+    return { received: Number(received ?? 0), lastBounce: m ? { at: Number(m[1]), kind: m[2] as 'hard' | 'soft' | 'complaint' } : undefined };
   }
 
   /**
@@ -213,8 +238,8 @@ export class SubscriberStore extends ScriptedStore {
   }
 
   /** One more temporary failure in a row for each id (all of one shard); returns the ids now suppressed. */
-  recordSoftBounces(shard: number, ids: number[], limit: number): Promise<number[]> {
-    return this.suppression.recordSoftBounces(shard, ids, limit);
+  recordSoftBounces(shard: number, ids: number[], limit: number, now = Date.now()): Promise<number[]> {
+    return this.suppression.recordSoftBounces(shard, ids, limit, now);
   }
 
   /** A delivery ends a run of soft bounces. */

@@ -2,7 +2,7 @@ import type { Locale } from '../config';
 import type { Queues } from '../queues';
 import type { DataRights, SubscriberExport } from './data-rights';
 import type { SignupAttribution, SignupOrigin } from './signup-attribution';
-import type { Subscriber, SubscriberStore } from './subscriber-store';
+import type { Subscriber, SubscriberStore, UnsubscribeHow } from './subscriber-store';
 import type { TokenSigner } from './tokens';
 
 export interface SubscriptionDeps {
@@ -64,11 +64,14 @@ export class SubscriptionService {
     return subscriber ? { ok: true, subscriber, ...(v.claims.alertId ? { alertId: v.claims.alertId } : {}) } : { ok: false, code: 'not_found' };
   }
 
-  /** Unsubscribes by an unsubscribe or preferences token; takes effect before the next batch is read. */
-  async unsubscribe(token: unknown, purpose: 'unsubscribe' | 'preferences' = 'unsubscribe'): Promise<SubscriberResult> {
+  /**
+   * Unsubscribes by an unsubscribe or preferences token; takes effect before the next batch is read.
+   * `how` (the mail client's one-click, the footer link's page, the preferences page) is counted.
+   */
+  async unsubscribe(token: unknown, purpose: 'unsubscribe' | 'preferences' = 'unsubscribe', how: UnsubscribeHow = purpose === 'preferences' ? 'preferences' : 'one-click'): Promise<SubscriberResult> {
     const found = await this.lookup(token, purpose);
     if (found.ok && ['confirmed', 'pending', 'paused'].includes(found.subscriber.status)) {
-      const previous = await this.deps.subscribers.setStatus(found.subscriber.id, 'unsubscribed');
+      const previous = await this.deps.subscribers.setStatus(found.subscriber.id, 'unsubscribed', { how });
       found.subscriber.status = 'unsubscribed';
       if (previous === 'confirmed' || previous === 'pending' || previous === 'paused') {
         await this.deps.events?.emit('subscriber.unsubscribed', { subscriberId: found.subscriber.id });

@@ -13,9 +13,9 @@ export class Suppression extends ScriptedStore {
   }
 
   /** One more temporary failure in a row for each id (all of one shard); returns the ids now suppressed. */
-  async recordSoftBounces(shard: number, ids: number[], limit: number): Promise<number[]> {
+  async recordSoftBounces(shard: number, ids: number[], limit: number, now = Date.now()): Promise<number[]> {
     if (ids.length === 0) return [];
-    const out = (await this.run('soft-bounce', [this.keys.softBounces(shard), this.keys.subscriberShard(shard)], [limit, shard, SUBSCRIBER_SHARDS, ...ids])) as string[];
+    const out = (await this.run('soft-bounce', [this.keys.softBounces(shard), this.keys.subscriberShard(shard)], [limit, shard, SUBSCRIBER_SHARDS, now, ...ids])) as string[];
     return out.map(Number);
   }
 

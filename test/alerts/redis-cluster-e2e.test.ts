@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Cluster } from 'ioredis';
 import { bearer, linkIn, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 import { startTestCluster, type TestCluster } from '../helpers/redis-cluster';
+import { AudienceRecount } from '../../src/subscribers/audience-recount';
 
 const seed = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'seed-article.json'), 'utf8'));
 
@@ -46,6 +47,17 @@ describe('on a Redis Cluster', () => {
     const metrics = await fetch(`${k.baseUrl}/metrics`, { headers: bearer });
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/kilat_alerts\{state="completed"\} 1/);
+
+    // the audience counters, the lookup's received count and the recount work across the masters too
+    const audience = (await (await fetch(`${k.baseUrl}/api/stats/audience?days=7`, { headers: bearer })).json()) as any;
+    expect(audience.totals.byStatus.confirmed).toBe(readers.length);
+    expect(audience.days[6]).toMatchObject({ signups: readers.length, confirmations: readers.length });
+    const ani = await postJson(`${k.baseUrl}/api/subscribers/lookup`, { email: readers[0] }, bearer);
+    expect([ani.status, ani.body.alertsReceived]).toEqual([200, 1]);
+    await (k.api.core.redis as unknown as Cluster).hincrby(k.api.core.keys.audienceTotals(k.api.core.keys.addressIndex(readers[0]!).shard), 'st:p', 2);
+    const recount = await new AudienceRecount({ redis: k.api.core.redis, keys: k.api.core.keys, subscribers: k.api.core.subscribers }).recount({ repair: true });
+    expect([recount.differences.length, recount.repaired.length, recount.scanned]).toEqual([1, 1, readers.length]);
+    expect((await new AudienceRecount({ redis: k.api.core.redis, keys: k.api.core.keys, subscribers: k.api.core.subscribers }).recount()).differences).toEqual([]);
 
     // the keys really are spread: each master holds some of Kilat's data
     const perNode = await Promise.all(

@@ -64,6 +64,11 @@ describe('what the processes log', () => {
     for (const m of alertMails) links.push(linkIn(m.parsed.text, 'unsubscribe'));
     expect((await postJson(`${base}/api/keys/${made.body.key.id}/revoke`, {}, bearer)).status).toBe(200);
     expect((await fetch(`${base}/api/alerts/${alertId}`, { headers: { authorization: `Bearer ${keySecret}` } })).status).toBe(401);
+    // the newsroom looks readers up and unsubscribes one: the addresses travel in bodies, and a log line masks them
+    expect((await postJson(`${base}/api/subscribers/lookup`, { email: readers[1] }, bearer)).status).toBe(200);
+    expect((await postJson(`${base}/api/subscribers/unsubscribe`, { email: readers[1] }, bearer)).status).toBe(200);
+    expect((await postJson(`${base}/api/subscribers/lookup`, { email: 'tidak.ada@contoh.co.id' }, bearer)).status).toBe(404);
+    await api.waitForLine(/subscriber unsubscribe by the newsroom/);
     // The alert's last step is logged and nothing is left queued: every line of this run is written.
     await worker.waitForLine(/"alert completed"/, 30_000);
     await waitForDrained(k, 60_000);
@@ -77,6 +82,7 @@ describe('what the processes log', () => {
       ...readers,
       ...readers.map((r) => r.split('@')[0]!),
       'rusak@contoh.co.id',
+      'tidak.ada',
       'bukan alamat',
       SECRET_KEY,
       PUBLISHER_TOKEN,
@@ -90,6 +96,8 @@ describe('what the processes log', () => {
     const bounce = worker.lines.find((l) => l.includes('hard bounce'));
     expect(bounce).toBeDefined();
     expect(JSON.parse(bounce!)).toMatchObject({ alertId, to: 'm***k@c***.co.id' });
+    const unsubscribed = api.lines.find((l) => l.includes('subscriber unsubscribe by the newsroom'));
+    expect(JSON.parse(unsubscribed!)).toMatchObject({ action: 'unsubscribe', to: 'p***a@c***.co.id' });
     // every line is JSON; every batch line names its alert
     const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expect(json.length).toBeGreaterThan(10);

@@ -83,6 +83,17 @@ describe('fuzzing the JSON endpoints (fast-check)', () => {
     );
   });
 
+  test(`POST /api/subscribers/lookup and /unsubscribe: ${RUNS / 2} bodies each, never a 5xx`, async () => {
+    const lookupBody = fc.oneof(fc.record({ email: fc.oneof(fc.emailAddress(), nasty) }, { requiredKeys: [] }), fc.dictionary(fc.string(), nasty, { maxKeys: 3 }), anyJson);
+    await fc.assert(
+      fc.asyncProperty(lookupBody, async (body) => {
+        await post('/api/subscribers/lookup', JSON.stringify(body), bearer);
+        await post('/api/subscribers/unsubscribe', JSON.stringify(body), bearer);
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+
   test('afterwards the process is alive and still serves', async () => {
     expect((await fetch(`${k.baseUrl}/readyz`)).status).toBe(200);
     const res = await fetch(`${k.baseUrl}/api/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'masih@contoh.co.id' }) });

@@ -122,7 +122,13 @@ describe('named API keys: scopes, revocation, the audit log', () => {
     { name: 'GET /admin/audit', scopes: ['admin'], request: (h) => fetch(`${k.baseUrl}/admin/audit`, { headers: h, redirect: 'manual' }) },
     { name: 'GET /admin/audit/export', scopes: ['admin'], request: (h) => fetch(`${k.baseUrl}/admin/audit/export`, { headers: h, redirect: 'manual' }) },
     { name: 'GET /admin/queues (Bull Board)', scopes: ['admin'], request: (h) => fetch(`${k.baseUrl}/admin/queues/api/queues`, { headers: h, redirect: 'manual' }) },
-    // Helper A's /api/subscribers/… and /admin/subscribers routes join this table with ['subscribers'].
+    { name: 'GET /api/stats/audience', scopes: ['read'], request: (h) => fetch(`${k.baseUrl}/api/stats/audience`, { headers: h }) },
+    ...(['lookup', 'unsubscribe', 'export', 'delete'] as const).map((a) => ({
+      name: `POST /api/subscribers/${a}`,
+      scopes: ['subscribers'] as Scope[],
+      request: (h: Record<string, string>) => fetch(`${k.baseUrl}/api/subscribers/${a}`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: '{}' }),
+    })),
+    { name: 'GET /admin/subscribers', scopes: ['subscribers'], request: (h) => fetch(`${k.baseUrl}/admin/subscribers`, { headers: h, redirect: 'manual' }) },
   ];
 
   test('scopes are enforced per route: every route with a key of each scope', async () => {
@@ -205,6 +211,16 @@ describe('named API keys: scopes, revocation, the audit log', () => {
     expect((await kilatCli(k.env, 'subscribers', 'export', 'pembaca.setia@contoh.co.id')).code).toBe(0);
     expect((await kilatCli(k.env, 'subscribers', 'delete', 'pembaca.setia@contoh.co.id')).code).toBe(0);
     expect((await kilatCli(k.env, 'subscribers', 'delete', 'pembaca.setia@contoh.co.id')).code).toBe(4);
+    // the newsroom's subscriber actions over the API, with a key of the subscribers scope; an unsubscribe that changes nothing is not recorded
+    const desk = await createKey('Desk: Sari', ['subscribers']);
+    fs.writeFileSync(csvFile, 'email,locale,topics\nsari.pembaca@contoh.co.id,id,\n');
+    expect((await kilatCli(k.env, 'subscribers', 'import', csvFile, '--confirmed')).code).toBe(0);
+    const reader = { email: 'Sari.Pembaca@contoh.co.id' };
+    expect((await postJson(`${k.baseUrl}/api/subscribers/lookup`, reader, auth(desk.secret))).status).toBe(200);
+    expect((await postJson(`${k.baseUrl}/api/subscribers/unsubscribe`, reader, auth(desk.secret))).body.changed).toBe(true);
+    expect((await postJson(`${k.baseUrl}/api/subscribers/unsubscribe`, reader, auth(desk.secret))).body.changed).toBe(false);
+    expect((await postJson(`${k.baseUrl}/api/subscribers/export`, reader, auth(desk.secret))).status).toBe(200);
+    expect((await postJson(`${k.baseUrl}/api/subscribers/delete`, reader, auth(desk.secret))).status).toBe(200);
 
     const entries = (await auditEntries()).slice(0, -start || undefined);
     const summary = entries.map((e) => `${e.actor.name} ${e.action} ${JSON.stringify(e.target)} via ${e.from.via}`).reverse();
@@ -225,6 +241,11 @@ describe('named API keys: scopes, revocation, the audit log', () => {
       expect.stringMatching(/^cli:\S+ subscriber\.import \{"rows":1,"created":1,"confirmed":true\} via cli$/),
       expect.stringMatching(/^cli:\S+ subscriber\.export \{"subscriber":"p\*\*\*a@c\*\*\*\.co\.id"\} via cli$/),
       expect.stringMatching(/^cli:\S+ subscriber\.delete \{"subscriber":"p\*\*\*a@c\*\*\*\.co\.id"\} via cli$/),
+      `bootstrap key.create {"keyId":"${desk.key.id}","name":"Desk: Sari","scopes":"subscribers"} via api`,
+      expect.stringMatching(/^cli:\S+ subscriber\.import \{"rows":1,"created":1,"confirmed":true\} via cli$/),
+      `Desk: Sari subscriber.unsubscribe {"subscriber":"s***a@c***.co.id"} via api`,
+      `Desk: Sari subscriber.export {"subscriber":"s***a@c***.co.id"} via api`,
+      `Desk: Sari subscriber.delete {"subscriber":"s***a@c***.co.id"} via api`,
     ]);
     const publish = entries.find((e) => e.action === 'alert.publish' && e.target.alertId === id);
     expect(publish.actor.id).toBe(rina.key.id);
@@ -238,6 +259,7 @@ describe('named API keys: scopes, revocation, the audit log', () => {
     const raw = JSON.stringify(await k.redis.client.xrange(k.api.core.keys.auditLog(), '-', '+'));
     expect(raw).not.toContain('rina.editor@');
     expect(raw).not.toContain('pembaca.setia@');
+    expect(raw.toLowerCase()).not.toContain('sari.pembaca@');
 
     // the same log as JSON lines and CSV, oldest first
     const jsonl = await (await fetch(`${k.baseUrl}/api/audit/export`, { headers: bearer })).text();

@@ -46,6 +46,11 @@ dt { font-weight: 600; } dd { margin: 0; }
 .tile { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; }
 .tile strong { display: block; font-size: 1.6rem; line-height: 1.2; }
 .tile span { display: block; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; }
+h3 { font-size: 1rem; margin: .75rem 0 .4rem; }
+/* A phone scrolls the chart sideways rather than shrinking its labels below reading size. */
+figure.chart { margin: 0; overflow-x: auto; } figure.chart svg { min-width: 34rem; }
 @media (max-width: 30rem) { dl { grid-template-columns: 1fr; } dd { margin-bottom: .4rem; } }
 /* A stacked table reads as one card per row on a phone (the audit log: long targets need the width). */
 @media (max-width: 40rem) { table.stack thead { display: none; } table.stack tr { display: block; padding: .4rem 0; border-bottom: 1px solid var(--line); } table.stack td { display: block; border: 0; padding: .1rem .3rem; } table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; } table.stack td.wide { display: block; } }
@@ -56,8 +61,9 @@ dt { font-weight: 600; } dd { margin: 0; }
  * `viewer`: the key the page was opened with: its name is shown beside Sign out (a shared screen says whose session it
  * is), and the links to admin-only pages are left out for keys without the admin scope.
  */
-export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number; viewer?: { name: string; admin: boolean } }): string {
+export function adminLayout(o: { title: string; body: SafeHtml; signedIn: boolean; siteName: string; refreshSeconds?: number; viewer?: { name: string; admin: boolean; subscribers?: boolean } }): string {
   const adminLinks = !o.viewer || o.viewer.admin;
+  const subscriberLinks = !o.viewer || o.viewer.admin || o.viewer.subscribers === true;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -69,7 +75,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
 </head>
 <body>
 <header><strong>${o.siteName}</strong> <span>Newsroom</span>
-${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a><a href="/admin/embed">Embed</a>${adminLinks ? html`<a href="/admin/queues">Queues</a><a href="/admin/keys">Keys</a><a href="/admin/audit">Audit</a>` : ''}${o.viewer ? html`<span class="who">${o.viewer.name}</span>` : ''}<form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
+${o.signedIn ? html`<nav aria-label="Admin"><a href="/admin">Alerts</a>${subscriberLinks ? html`<a href="/admin/subscribers">Audience</a>` : ''}<a href="/admin/embed">Embed</a>${adminLinks ? html`<a href="/admin/queues">Queues</a><a href="/admin/keys">Keys</a><a href="/admin/audit">Audit</a>` : ''}${o.viewer ? html`<span class="who">${o.viewer.name}</span>` : ''}<form method="post" action="/admin/logout"><button class="link" type="submit">Sign out</button></form></nav>` : ''}
 </header>
 <main>
 <h1>${o.title}</h1>

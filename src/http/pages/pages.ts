@@ -99,6 +99,7 @@ export function unsubscribeForm(s: Strings, action: string, email: string): Safe
 <p><strong>${email}</strong></p>
 <form method="post" action="${action}">
   <input type="hidden" name="List-Unsubscribe" value="One-Click">
+  <input type="hidden" name="via" value="footer">
   <button type="submit">${s.page.unsubscribeButton}</button>
 </form>`;
 }
@@ -149,6 +150,7 @@ ${o.status === 'paused' ? html`<h2>${p.pauseHeading}</h2><p class="note">${p.pau
 ${['confirmed', 'paused', 'pending'].includes(o.status)
     ? html`<form method="post" action="${o.unsubscribeAction}">
   <input type="hidden" name="List-Unsubscribe" value="One-Click">
+  <input type="hidden" name="via" value="preferences">
   <button type="submit" class="secondary">${p.unsubscribeButton}</button>
 </form>`
     : ''}

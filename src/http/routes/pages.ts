@@ -97,8 +97,10 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
   });
 
   // One-click (RFC 8058): a POST with the token unsubscribes at once, no cookie or CSRF token needed.
+  // Our own pages' buttons post here too and say which they are (`via`); a mail client's one-click does not.
   router.post('/unsubscribe', form, requireRedis, async (req, res) => {
-    const result = await deps.subscriptions.unsubscribe(req.query.token);
+    const via = (req.body as Record<string, unknown> | undefined)?.via;
+    const result = await deps.subscriptions.unsubscribe(req.query.token, 'unsubscribe', via === 'footer' || via === 'preferences' ? via : 'one-click');
     if (!result.ok) return linkFailure(req, res, result.code);
     const p = catalog[result.subscriber.locale].page;
     page(res, 200, result.subscriber.locale, p.unsubscribedTitle, messageBody(p.unsubscribed));

@@ -11,6 +11,7 @@
 --- @include "record"
 --- @include "active"
 --- @include "pending-change"
+--- @include "audience"
 local P, seq = KEYS[3], tonumber(ARGV[3])
 local r = rload(P, seq)
 if not r then return 'not_found' end
@@ -20,9 +21,12 @@ if change and (r.st == 'c' or r.st == 'z' or r.st == 'p') then
   if n == ARGV[1] then
     local was = r.st
     if was == 'c' then active(P, r.l, seq, 0) end
+    tally(P, r, -1)
     r.st, r.l, r.t = 'c', l, t
     if r.cf == '' then r.cf = time36(ARGV[2]) end
     rput(P, seq, pack(r))
+    tally(P, r, 1)
+    if was == 'p' then daily(P, ARGV[2], 'confirm') end
     active(P, r.l, seq, 1)
     redis.call('HDEL', KEYS[4], tostring(seq))
     if was == 'c' then return 'changed' end
@@ -31,8 +35,11 @@ if change and (r.st == 'c' or r.st == 'z' or r.st == 'p') then
 end
 if r.st == 'c' then return 'already_confirmed' end
 if r.st ~= 'p' or r.n ~= ARGV[1] then return 'stale' end
+tally(P, r, -1)
 r.st, r.cf = 'c', time36(ARGV[2])
 rput(P, seq, pack(r))
+tally(P, r, 1)
+daily(P, ARGV[2], 'confirm')
 active(P, r.l, seq, 1)
 redis.call('HDEL', KEYS[4], tostring(seq))
 return 'confirmed'

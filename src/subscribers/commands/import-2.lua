@@ -12,9 +12,10 @@
 --- @include "record"
 --- @include "address-index"
 --- @include "active"
+--- @include "audience"
 local P = KEYS[2]
 local mode, now, shard, shards = ARGV[1], time36(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local out = {}
+local out, imported, acc = {}, 0, {}
 for i = 5, #ARGV, 4 do
   local email, locale, topics, nonce = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local ek = ekey(P, email)
@@ -24,19 +25,23 @@ for i = 5, #ARGV, 4 do
     local seq = redis.call('INCR', KEYS[1])
     id = tostring(seq * shards + shard)
     redis.call('HSET', ek, email, id)
+    local fresh = { st = 'p', l = locale, c = now, cf = '', n = nonce, t = topics, e = email }
     if mode == 'confirmed' then
-      rput(P, seq, pack({ st = 'c', l = locale, c = now, cf = now, n = nonce, t = topics, e = email }))
+      fresh.st, fresh.cf = 'c', now
       active(P, locale, seq, 1)
-    else
-      rput(P, seq, pack({ st = 'p', l = locale, c = now, cf = '', n = nonce, t = topics, e = email }))
     end
+    rput(P, seq, pack(fresh))
+    tally(P, fresh, 1, acc)
+    imported = imported + 1
     outcome = 'created'
   else
     local seq = (tonumber(id) - shard) / shards
     local r = rload(P, seq)
     if r and r.st == 'p' and mode == 'confirmed' then
+      tally(P, r, -1, acc)
       r.st, r.cf = 'c', now
       rput(P, seq, pack(r))
+      tally(P, r, 1, acc)
       active(P, r.l, seq, 1)
       outcome = 'confirmed'
     elseif not r or r.st == 'p' or r.st == 'c' then
@@ -48,4 +53,6 @@ for i = 5, #ARGV, 4 do
   out[#out + 1] = id
   out[#out + 1] = outcome
 end
+flushTally(P, acc)
+if imported > 0 then daily(P, ARGV[2], 'import', imported) end
 return out

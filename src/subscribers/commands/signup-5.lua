@@ -14,6 +14,7 @@
 ]]
 --- @include "record"
 --- @include "pending-change"
+--- @include "audience"
 local P, email = KEYS[3], ARGV[1]
 local fresh = { st = 'p', l = ARGV[2], c = time36(ARGV[5]), cf = '', n = ARGV[4], t = ARGV[3], e = email }
 local function complained()
@@ -30,6 +31,8 @@ if not id then
   id = tostring(seq * tonumber(ARGV[7]) + tonumber(ARGV[6]))
   redis.call('HSET', KEYS[1], email, id)
   rput(P, seq, pack(fresh))
+  tally(P, fresh, 1)
+  daily(P, ARGV[5], 'signup')
   return { id, 'created' }
 end
 local seq = (tonumber(id) - tonumber(ARGV[6])) / tonumber(ARGV[7])
@@ -44,5 +47,8 @@ end
 if complained() then return { id, 'suppressed' } end
 -- departed (unsubscribed, bounced, or a record lost half-way): a fresh double opt-in with a new nonce
 redis.call('HDEL', KEYS[5], tostring(seq))
+tally(P, r, -1)
 rput(P, seq, pack(fresh))
+tally(P, fresh, 1)
+daily(P, ARGV[5], 'signup')
 return { id, 'resubscribe' }
