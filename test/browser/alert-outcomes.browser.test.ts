@@ -34,7 +34,7 @@ describe('/admin alert page: what readers did, in a real browser', () => {
     try {
       const page = await browser.context.newPage();
       await page.goto(`${k.baseUrl}/admin/alerts/${alertId}`);
-      await page.getByLabel('Publisher token').fill(PUBLISHER_TOKEN);
+      await page.getByLabel('API key').fill(PUBLISHER_TOKEN);
       await page.getByRole('button', { name: 'Sign in' }).click();
       expect(new URL(page.url()).pathname).toBe(`/admin/alerts/${alertId}`);
       const section = page.getByRole('region', { name: 'What readers did' });

@@ -62,7 +62,7 @@ describe('/admin/subscribers in a real browser', () => {
       const page = await browser.context.newPage();
       await page.goto(`${k.baseUrl}/admin/subscribers`);
       // not signed in: the sign-in form, then back here
-      await page.getByLabel('Publisher token').fill(PUBLISHER_TOKEN);
+      await page.getByLabel('API key').fill(PUBLISHER_TOKEN);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(`${k.baseUrl}/admin/subscribers`);
       await expectReadable(page, 'audience');
