@@ -59,6 +59,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
       countUnmatched: async (n) => void (await core.redis.hincrby(core.keys.metrics(), METRIC_FIELDS.bouncesUnmatched, n)),
     }),
     publish,
+    editScheduled: core.editScheduled,
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
     signupLimits: createSignupLimits({
       redis: core.redis,
@@ -80,6 +81,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
         alerts: core.alerts,
         previewer,
         publish,
+        editScheduled: core.editScheduled,
         queues: core.queues.all(),
         topicNames: catalog.en.page.topics,
         signupStats: core.signups.stats,

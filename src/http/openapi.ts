@@ -13,7 +13,7 @@ interface Response {
 
 /** One documented route. Paths use OpenAPI's `{param}` form. */
 export interface RouteDoc {
-  method: 'get' | 'post' | 'options';
+  method: 'get' | 'post' | 'patch' | 'options';
   path: string;
   summary: string;
   tag: string;
@@ -58,8 +58,12 @@ export const ROUTES: RouteDoc[] = [
     responses: { 200: { description: 'Counters kept as sign-ups happen', schema: 'signupStats' }, 400: err('Bad dates or range'), 401: err('Missing or wrong publisher token') },
   },
   {
-    method: 'post', path: '/api/articles', tag: 'articles', publisher: true, summary: 'Publish an article as a breaking-news alert', request: 'article',
-    responses: { 202: { description: 'Alert queued', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' }, 400: err('Invalid article'), 401: err('Missing or wrong publisher token') },
+    method: 'post', path: '/api/articles', tag: 'articles', publisher: true, summary: 'Publish an article as a breaking-news alert: now, or at publishAt (scheduled); with updates, as a follow-up threaded under that alert', request: 'publish',
+    responses: {
+      202: { description: 'Alert queued (or scheduled)', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' },
+      400: err('Invalid article; publish_at_in_past / publish_at_too_far'), 401: err('Missing or wrong publisher token'),
+      409: err('update_target_scheduled: the alert to update has not been sent yet'), 422: err('update_target_not_found: no alert with the id in updates'),
+    },
   },
   {
     method: 'post', path: '/api/articles/preview', tag: 'articles', publisher: true, summary: 'Render an article for every locale without sending', request: 'article',
@@ -72,6 +76,13 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'get', path: '/api/alerts/{id}', tag: 'alerts', publisher: true, summary: 'Progress of an alert',
     responses: { 200: { description: 'Alert status', schema: 'alertStatus' }, 404: err('No such alert'), 401: err('Missing or wrong publisher token') },
+  },
+  {
+    method: 'patch', path: '/api/alerts/{id}', tag: 'alerts', publisher: true, summary: 'Edit a scheduled alert before it fires (article fields, publishAt), validated like a publish', request: 'alertEdit',
+    responses: {
+      200: { description: 'The alert status after the edit', schema: 'alertStatus' }, 400: err('Invalid fields; publish_at_in_past / publish_at_too_far'),
+      401: err('Missing or wrong publisher token'), 404: err('No such alert'), 409: err('Not scheduled (any more)'), 415: err('Not JSON'),
+    },
   },
   ...(['pause', 'resume', 'cancel'] as const).map(
     (action): RouteDoc => ({

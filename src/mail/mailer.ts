@@ -3,8 +3,8 @@ import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../article';
 import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
-import { CONFIRM_SLOTS, LIST_SLOTS } from './slots';
-import type { Piece, RenderedEmail, Renderer } from './render';
+import { CONFIRM_SLOTS, LIST_SLOTS, THREAD_SLOTS } from './slots';
+import type { AlertUpdate, Piece, RenderedEmail, Renderer } from './render';
 import type { MailTransport } from './transport';
 
 export interface Mailer {
@@ -12,6 +12,14 @@ export interface Mailer {
   readonly renderer: Renderer;
   /** Renders the alert (MJML compiled once) and builds its MIME message once. */
   prepareAlert(article: Article, locale: Locale): Promise<MessageTemplate>;
+  /**
+   * A follow-up alert, rendered once and built twice: `threaded` carries In-Reply-To and References
+   * (slots: the Message-IDs of the reader's own copies of the earlier alerts), `plain` goes to
+   * readers who got none of them and is an ordinary alert.
+   */
+  prepareFollowUp(article: Article, locale: Locale, update: AlertUpdate): Promise<{ plain: MessageTemplate; threaded: MessageTemplate }>;
+  /** The Message-ID header value of the copy with this signed tag (what `personalise` writes). */
+  messageId(tag: string): string;
   prepareConfirmation(locale: Locale): Promise<MessageTemplate>;
   /** Any list email already rendered (the daily digest): same headers as an alert. */
   prepareListEmail(rendered: RenderedEmail): Promise<MessageTemplate>;
@@ -74,17 +82,18 @@ export function createMailer(deps: MailerDeps): Mailer {
     { slot: 'UNSUBSCRIBE_URL' },
     '>',
   ];
-  const prepareListEmail = (rendered: RenderedEmail) =>
+  const prepareListEmail = (rendered: RenderedEmail, threaded = false) =>
     MessageTemplate.build({
       from: deps.mailFrom,
       replyTo: deps.replyTo,
       messageIdDomain: domain,
       rendered,
-      slots: LIST_SLOTS,
+      slots: threaded ? [...LIST_SLOTS, ...THREAD_SLOTS] : LIST_SLOTS,
       headers: {
         ...(deps.listId ? { 'List-Id': [listIdHeader(deps.listId)] } : {}),
         'List-Unsubscribe': unsubscribeTargets,
         'List-Unsubscribe-Post': ['List-Unsubscribe=One-Click'],
+        ...(threaded ? { 'In-Reply-To': [{ slot: 'IN_REPLY_TO' }], References: [{ slot: 'REFERENCES' }] } : {}),
       },
     });
   return {
@@ -93,7 +102,13 @@ export function createMailer(deps: MailerDeps): Mailer {
     async prepareAlert(article, locale) {
       return prepareListEmail(await deps.renderer.renderAlert(article, locale));
     },
-    prepareListEmail,
+    async prepareFollowUp(article, locale, update) {
+      const rendered = await deps.renderer.renderAlert(article, locale, update);
+      const [plain, threaded] = await Promise.all([prepareListEmail(rendered), prepareListEmail(rendered, true)]);
+      return { plain, threaded };
+    },
+    messageId: (tag) => `<${tag}@${domain}>`,
+    prepareListEmail: (rendered) => prepareListEmail(rendered),
     prepareConfirmation(locale) {
       let template = confirmations.get(locale);
       if (!template) {

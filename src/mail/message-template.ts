@@ -69,7 +69,7 @@ export class MessageTemplate {
       text: `K${nonce}T\u00e9`,
       html: `K${nonce}H\u00e9`,
     };
-    const headers: Record<string, string> = {};
+    const headers: Record<string, { prepared: true; value: string }> = {};
     const found: [string, Part][] = [
       [mark.to, { slot: 'to' }],
       [mark.messageId, { slot: 'messageId' }],
@@ -82,7 +82,9 @@ export class MessageTemplate {
       check(`header ${name}`, value);
       if (value.some((p) => typeof p === 'string' && UNSAFE_HEADER_VALUE.test(p))) throw new TemplateError(`message template: header ${name} holds a line break`);
       const marker = `k${nonce}h${n++}`;
-      headers[name] = marker;
+      // Prepared: MailComposer would otherwise rewrite a marker in headers it knows (In-Reply-To,
+      // References get angle brackets); the values are checked single lines, filled per recipient.
+      headers[name] = { prepared: true, value: marker };
       found.push([marker, { header: value }]);
     }
     // MailComposer leaves a well-formed encoded word in a subject as it is, and mail clients would

@@ -6,10 +6,17 @@
  */
 export const LIST_SLOTS = ['UNSUBSCRIBE_URL', 'PREFERENCES_URL'] as const;
 export const CONFIRM_SLOTS = ['CONFIRM_URL'] as const;
-export const SLOT_NAMES = [...LIST_SLOTS, ...CONFIRM_SLOTS] as const;
+/**
+ * A follow-up's threading headers (In-Reply-To, References) for a reader who got the earlier
+ * alerts of the story: the Message-IDs of their own copies of those. Header slots only.
+ */
+export const THREAD_SLOTS = ['IN_REPLY_TO', 'REFERENCES'] as const;
+export const SLOT_NAMES = [...LIST_SLOTS, ...CONFIRM_SLOTS, ...THREAD_SLOTS] as const;
 
 export type SlotName = (typeof SLOT_NAMES)[number];
 /** One reader's values for an alert or digest copy. */
 export type ListSlots = Record<(typeof LIST_SLOTS)[number], string>;
+/** One reader's threading headers for a follow-up copy. */
+export type ThreadSlots = Record<(typeof THREAD_SLOTS)[number], string>;
 /** One reader's value for a confirmation copy. */
 export type ConfirmSlots = Record<(typeof CONFIRM_SLOTS)[number], string>;

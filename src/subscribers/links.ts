@@ -35,5 +35,11 @@ export function createLinks(deps: { publicUrl: string; signer: TokenSigner; tags
 
 /** Example values for every slot, so a preview's links look like the real ones (and open the real pages). */
 export function previewSlots(publicUrl: string): Record<SlotName, string> {
-  return { UNSUBSCRIBE_URL: link(publicUrl, 'unsubscribe', 'preview'), PREFERENCES_URL: link(publicUrl, 'preferences', 'preview'), CONFIRM_URL: link(publicUrl, 'confirm', 'preview') };
+  return {
+    UNSUBSCRIBE_URL: link(publicUrl, 'unsubscribe', 'preview'),
+    PREFERENCES_URL: link(publicUrl, 'preferences', 'preview'),
+    CONFIRM_URL: link(publicUrl, 'confirm', 'preview'),
+    IN_REPLY_TO: '<preview@kilat.invalid>',
+    REFERENCES: '<preview@kilat.invalid>',
+  };
 }
