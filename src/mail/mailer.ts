@@ -13,9 +13,9 @@ export interface Mailer {
   /** Renders the alert (MJML compiled once) and builds its MIME message once. */
   prepareAlert(article: Article, locale: Locale): Promise<MessageTemplate>;
   /**
-   * A follow-up alert, rendered once and built twice: `threaded` carries In-Reply-To and References
-   * (slots: the Message-IDs of the reader's own copies of the earlier alerts), `plain` goes to
-   * readers who got none of them and is an ordinary alert.
+   * A follow-up alert, built as two messages: `threaded` (the update banner, the story's first
+   * subject, In-Reply-To and References as slots: the Message-IDs of the reader's own copies of the
+   * earlier alerts) and `plain`, an ordinary alert for readers who got none of them.
    */
   prepareFollowUp(article: Article, locale: Locale, update: AlertUpdate): Promise<{ plain: MessageTemplate; threaded: MessageTemplate }>;
   /** The Message-ID header value of the copy with this signed tag (what `personalise` writes). */
@@ -103,8 +103,10 @@ export function createMailer(deps: MailerDeps): Mailer {
       return prepareListEmail(await deps.renderer.renderAlert(article, locale));
     },
     async prepareFollowUp(article, locale, update) {
-      const rendered = await deps.renderer.renderAlert(article, locale, update);
-      const [plain, threaded] = await Promise.all([prepareListEmail(rendered), prepareListEmail(rendered, true)]);
+      // Rendered twice, once each: a reader who got the story before gets the update banner under its
+      // first subject; anyone else an ordinary alert under the update's own headline.
+      const [normal, asUpdate] = await Promise.all([deps.renderer.renderAlert(article, locale), deps.renderer.renderAlert(article, locale, update)]);
+      const [plain, threaded] = await Promise.all([prepareListEmail(normal), prepareListEmail(asUpdate, true)]);
       return { plain, threaded };
     },
     messageId: (tag) => `<${tag}@${domain}>`,
