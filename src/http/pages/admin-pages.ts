@@ -10,8 +10,7 @@ const STYLE = `
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--ink); background: #f4f4f4; }
 header { background: var(--accent); color: #fff; padding: .6rem 1rem; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 header strong { letter-spacing: .12em; }
-header a, header a.button { display: inline-block; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: #fff; color: var(--accent); text-decoration: none; }
-button.link { color: #fff; }
+header a, header button.link { color: #fff; }
 header nav { margin-left: auto; display: flex; gap: 1rem; align-items: center; }
 main { max-width: 72rem; margin: 1rem auto; padding: 0 1rem; }
 section { background: #fff; padding: 1rem 1.25rem; border-radius: 6px; margin-bottom: 1rem; }
@@ -27,6 +26,7 @@ fieldset { border: 0; padding: 0; margin: .75rem 0 0; } legend { font-weight: 60
 .actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-top: 1rem; }
 button { font: inherit; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
+a.button { display: inline-block; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: #fff; color: var(--accent); text-decoration: none; }
 button.link { background: none; border: 0; padding: 0; text-decoration: underline; font-weight: 400; }
 :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 progress { width: 8rem; height: 1rem; accent-color: var(--accent); }
