@@ -22,7 +22,7 @@ const jakarta = (ms: number) => `${new Date(ms + 7 * 3600_000).toISOString().sli
 describe('/admin: scheduling an alert and updating one, in a real browser', () => {
   let reader: string;
   const k = useKilat({}, async (kilat) => {
-    [reader] = await seedConfirmed(kilat.api.core.subscribers, 1, { domain: 'redaksi.example' });
+    reader = (await seedConfirmed(kilat.api.core.subscribers, 1, { domain: 'redaksi.example' }))[0]!;
   });
   afterAll(() => console.log(`admin scheduling screenshots: ${SHOTS}`));
 

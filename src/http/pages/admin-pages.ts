@@ -26,6 +26,7 @@ fieldset { border: 0; padding: 0; margin: .75rem 0 0; } legend { font-weight: 60
 .actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-top: 1rem; }
 button { font: inherit; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
+.actions > .grow { flex: 1 1 16rem; max-width: 26rem; }
 a.button { display: inline-block; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: #fff; color: var(--accent); text-decoration: none; }
 button.link { background: none; border: 0; padding: 0; text-decoration: underline; font-weight: 400; }
 :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
@@ -213,7 +214,7 @@ export function alertDetail(a: AlertStatus & { p90Seconds?: number }, curve: Saf
   ];
   const scheduled =
     a.state === 'scheduled'
-      ? html`<form method="post" action="/admin/alerts/${a.id}/reschedule" class="actions" id="reschedule"><div><label for="publishAt">Send at</label><input id="publishAt" name="publishAt" type="text" required value="${a.publishAt ?? ''}"></div><button type="submit" class="secondary">Reschedule</button></form>`
+      ? html`<form method="post" action="/admin/alerts/${a.id}/reschedule" class="actions" id="reschedule"><div class="grow"><label for="publishAt">Send at</label><input id="publishAt" name="publishAt" type="text" required value="${a.publishAt ?? ''}"></div><button type="submit" class="secondary">Reschedule</button></form>`
       : '';
   // An update makes sense once the alert has gone out (or started to); a scheduled one is edited instead.
   const update = a.state !== 'scheduled' && a.state !== 'failed' ? html`<p><a class="button" id="update-alert" href="/admin?updates=${a.id}">Update this alert</a></p>` : '';
@@ -224,7 +225,7 @@ export function alertDetail(a: AlertStatus & { p90Seconds?: number }, curve: Saf
 <dt>Headline</dt><dd>${a.title}</dd>
 <dt>State</dt><dd class="state">${a.state}${a.state === 'paused' && a.pausedBy === 'kilat' ? ' by Kilat' : ''}</dd>
 ${a.reason ? html`<dt>Reason</dt><dd class="reason" id="alert-reason">${a.reason}${a.state === 'paused' && a.pausedBy === 'kilat' ? html` <strong>Nothing was counted against any subscriber. Fix it, then resume.</strong>` : ''}</dd>` : ''}
-<dt>Progress</dt><dd><progress max="100" value="${percent(a)}" aria-label="Progress">${percent(a)}%</progress> ${a.sent} sent, ${a.failed} failed, ${a.skipped} skipped of ${a.total}</dd>
+${a.state === 'scheduled' ? '' : html`<dt>Progress</dt><dd><progress max="100" value="${percent(a)}" aria-label="Progress">${percent(a)}%</progress> ${a.sent} sent, ${a.failed} failed, ${a.skipped} skipped of ${a.total}</dd>`}
 <dt>Language and topics</dt><dd>${a.locale}${a.topics.length ? html` · ${a.topics.join(', ')}` : ''}</dd>
 <dt>Created</dt><dd>${a.createdAt}</dd>
 ${a.publishAt ? html`<dt>${a.state === 'scheduled' ? 'Scheduled for' : 'Was scheduled for'}</dt><dd id="publish-at">${a.publishAt}</dd>` : ''}
@@ -236,5 +237,5 @@ ${scheduled}
 ${available.length ? html`<div class="actions">${available.map((c) => html`<form method="post" action="/admin/alerts/${a.id}/${c.action}"><button type="submit"${c.action === 'cancel' ? '' : html` class="secondary"`}>${c.label}</button></form>`)}</div>` : ''}
 ${update}
 </section>
-<section aria-labelledby="curve-h"><h2 id="curve-h">Delivery curve</h2>${curve}</section>`;
+<section aria-labelledby="curve-h"><h2 id="curve-h">Delivery curve</h2>${a.state === 'scheduled' ? html`<p>Nothing sent yet: the alert goes out at its scheduled time.</p>` : curve}</section>`;
 }
