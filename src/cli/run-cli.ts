@@ -183,7 +183,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       let status = await core.alerts.status(id);
       if (!status) throw new CliError(`no alert ${id}`, EXIT.notFound);
       let bar: SingleBar | undefined;
-      if (o.wait && !TERMINAL_STATES.has(status.state) && !(status.state === 'paused' && status.pausedBy === 'kilat')) {
+      // A scheduled alert may be days away: say when, instead of waiting with it.
+      if (o.wait && status.state !== 'scheduled' && !TERMINAL_STATES.has(status.state) && !(status.state === 'paused' && status.pausedBy === 'kilat')) {
         if (io.isTTY) {
           bar = new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'alert {id} {state} [{bar}] {percentage}% | {value}/{total} | failed {failed}', hideCursor: true });
           bar.start(Math.max(1, status.total), done(status), { id, state: status.state, failed: status.failed });

@@ -123,7 +123,8 @@ describe('kilat CLI against a running service', () => {
     expect(r.code).toBe(0);
     const alertId = new RegExp(`alert (\\d+) scheduled for ${at.replace(/[.]/g, '\\.')}`).exec(r.stdout)?.[1];
     expect(alertId).toBeTruthy();
-    expect((await kilatCli(k.env, 'alerts', 'status', '--no-wait', alertId!)).stdout).toContain(`alert ${alertId} scheduled for ${at}`);
+    // Without --no-wait too: it says when instead of waiting an hour.
+    expect((await kilatCli(k.env, 'alerts', 'status', alertId!)).stdout).toContain(`alert ${alertId} scheduled for ${at}`);
 
     const before = await k.api.core.alerts.recentIds(200);
     const past = await kilatCli(k.env, 'publish', '--at', new Date(Date.now() - 60_000).toISOString(), file('past.txt', 'Sudah lewat\n\nIsi.\n'));
