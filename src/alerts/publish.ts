@@ -62,7 +62,8 @@ function checkPublishAt(iso: string, now: number): number {
   return at;
 }
 
-async function followUpOf(alerts: AlertStore, updates: string): Promise<FollowUp> {
+/** What an update of `updates` threads under (its chain and the story's subject); refused for a missing or unsent alert. */
+export async function followUpOf(alerts: AlertStore, updates: string): Promise<FollowUp> {
   const target = await alerts.get(updates);
   if (!target) throw new PublishRefused('update_target_not_found', `updates: there is no alert ${updates}`);
   if (target.state === 'scheduled') throw new PublishRefused('update_target_scheduled', `updates: alert ${updates} has not been sent yet; edit it instead`);

@@ -1,7 +1,7 @@
 import { LOCALES, type Locale } from '../config';
 import type { Article } from '../article';
 import type { Mailer } from '../mail/mailer';
-import { fillPieces } from '../mail/render';
+import { fillPieces, type AlertUpdate } from '../mail/render';
 import { previewSlots } from '../subscribers/links';
 
 export interface PreviewDeps {
@@ -15,10 +15,11 @@ export type Preview = Record<Locale, { subject: string; html: string; text: stri
 export function createPreviewer(deps: PreviewDeps) {
   const slots = previewSlots(deps.publicUrl);
   return {
-    async preview(article: Article): Promise<Preview> {
+    /** `update`: a follow-up, shown as its readers of the story get it (banner, the story's subject). */
+    async preview(article: Article, update?: AlertUpdate): Promise<Preview> {
       const out = {} as Preview;
       for (const locale of LOCALES) {
-        const r = await deps.mailer.renderer.renderAlert(article, locale);
+        const r = await deps.mailer.renderer.renderAlert(article, locale, update);
         out[locale] = { subject: r.subject, html: fillPieces(r.html, slots), text: fillPieces(r.text, slots) };
       }
       return out;

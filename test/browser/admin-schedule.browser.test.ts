@@ -88,6 +88,11 @@ describe('/admin: scheduling an alert and updating one, in a real browser', () =
       await page.getByLabel('Headline').fill(`BMKG: gempa Banten M5,3 setelah pemutakhiran (${width})`);
       await page.getByLabel('Summary (optional)').fill('BMKG memutakhirkan kekuatan gempa menjadi M5,3.');
       await page.getByLabel('Story (blank lines separate paragraphs)').fill('BMKG memutakhirkan data.\n\nTidak ada laporan kerusakan.');
+      // The preview shows the update as the story's readers get it: under the first subject, with the banner.
+      await page.getByRole('button', { name: 'Preview' }).click();
+      expect(await page.locator('#preview-h + .previews h3').first().textContent()).toBe(`Bahasa Indonesia: ${title}`);
+      expect(await page.locator('.previews pre').first().textContent()).toMatch(/^PEMBARUAN\n/);
+      expect(await page.locator('#compose-h').textContent()).toBe(`Update of alert ${original}`);
       await expectAccessible(page, 'update form');
       await shot(page, `update-form-${width}`);
       await page.getByRole('button', { name: 'Publish update' }).click();

@@ -11,7 +11,7 @@ import type { Logger } from '../../logger';
 import { maskEmail } from '../../logger';
 import type { AlertStore } from '../../alerts/alert-store';
 import { readArticle, toArticle } from '../../article';
-import { PublishRefused, publishSchema, type EditInput, type PublishInput, type PublishResult, type editScheduled } from '../../alerts/publish';
+import { followUpOf, PublishRefused, publishSchema, type EditInput, type PublishInput, type PublishResult, type editScheduled } from '../../alerts/publish';
 import type { Previewer } from '../../newsroom/preview';
 import type { SignupStats } from '../../subscribers/signup-stats';
 import { signupStatsSection } from '../pages/embed-pages';
@@ -161,8 +161,16 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/admin/preview', session.requirePage, form, async (req, res) => {
     const { values, input, error } = readForm(req);
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
-    const { article, leftOut } = readArticle(input, config.defaultLocale, config.articleBoilerplate);
-    const preview = await deps.previewer.preview(article);
+    const { publishAt: _at, updates, ...articleInput } = input;
+    const { article, leftOut } = readArticle(articleInput, config.defaultLocale, config.articleBoilerplate);
+    let update: { subject: string } | undefined;
+    try {
+      update = updates ? { subject: (await followUpOf(deps.alerts, updates)).subject } : undefined;
+    } catch (err) {
+      if (err instanceof PublishRefused) return dashboard(res, 400, values, undefined, { kind: 'error', text: err.message });
+      throw err;
+    }
+    const preview = await deps.previewer.preview(article, update);
     await dashboard(res, 200, values, html`${leftOutSection(leftOut, 'compose')}${previewSection(preview)}`);
   });
 
