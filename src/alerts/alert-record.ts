@@ -91,8 +91,8 @@ export interface CreateOptions {
 }
 
 /**
- * The alert record: one hash per alert (`{a<id>}:alert`) and its state machine (queued, sending,
- * paused, completed, failed, cancelled; each move is a script in commands/), the article dedupe
+ * The alert record: one hash per alert (`{a<id>}:alert`) and its state machine (scheduled, queued,
+ * sending, paused, completed, failed, cancelled; each move is a script in commands/), the article dedupe
  * index and the recent-alerts list. Whether the alert is complete is decided in one place,
  * commands/includes/complete-if-done.lua, by the three scripts that can complete it.
  */
