@@ -4,9 +4,8 @@ import { createKeys, type Keys } from './keys';
 import type { Logger } from './logger';
 import { createQueues, type Queues } from './queues';
 import { createRedis, type Redis, type RedisRole } from './redis';
-import type { ArticleInput } from './article';
 import { AlertStore } from './alerts/alert-store';
-import { publishArticle, type PublishResult } from './alerts/publish';
+import { editScheduled, publishArticle, type EditInput, type PublishInput, type PublishResult } from './alerts/publish';
 import { createTransportFromConfig } from './mail/create-transport';
 import { createRendererFromConfig } from './mail/create-renderer';
 import { createMailer, senderOptions, type Mailer } from './mail/mailer';
@@ -48,7 +47,9 @@ export interface Core {
   tags: MessageTags;
   queues: Queues;
   /** Stores the alert and starts its fan-out (API, /admin, CLI and feed watcher alike). */
-  publish(input: ArticleInput): Promise<PublishResult>;
+  publish(input: PublishInput): Promise<PublishResult>;
+  /** Edits a scheduled alert (PATCH /api/alerts/:id, /admin): validated like a publish, its job moved to the new time. */
+  editScheduled(alertId: string, patch: EditInput): ReturnType<typeof editScheduled>;
   /** Event webhooks; without WEBHOOK_URL an emitter that sends nothing. */
   webhooks: WebhookEmitter;
   /** Where each sign-up came from (issue 12): attribution, per-source counters, the optional challenge. */
@@ -103,6 +104,7 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     tags,
     queues,
     publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),
+    editScheduled: (alertId, patch) => editScheduled({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, alertId, patch, config.topics),
     webhooks,
     signups,
     dataRights,

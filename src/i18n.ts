@@ -8,7 +8,7 @@ import { templatesDir } from './paths';
 const EMAIL_KEYS = [
   'banner', 'readMore', 'by', 'reasonAll', 'reasonTopics', 'unsubscribe', 'preferences', 'confirmSubject',
   'confirmHeading', 'confirmIntro', 'confirmButton', 'confirmIgnore', 'confirmExpiry', 'digestBanner', 'digestSubject',
-  'digestHeading', 'digestIntro', 'digestReason', 'clickDisclosure',
+  'digestHeading', 'digestIntro', 'digestReason', 'clickDisclosure', 'updateBanner', 'updateNote', 'updateLead',
 ] as const;
 
 /** Every string a page uses (and `topics`, the display name of each topic). */

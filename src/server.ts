@@ -71,6 +71,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
       alertOutcomes: core.alerts.outcomes,
     }),
     publish,
+    editScheduled: core.editScheduled,
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
     signupLimits: createSignupLimits({
       redis: core.redis,
@@ -95,6 +96,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
         alerts: core.alerts,
         previewer,
         publish,
+        editScheduled: core.editScheduled,
         queues: core.queues.all(),
         topicNames: catalog.en.page.topics,
         signupStats: core.signups.stats,

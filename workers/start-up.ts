@@ -16,6 +16,8 @@ export async function afterStart({ core, sender, transport }: StartUpDeps): Prom
   for (const id of await core.alerts.recentIds(50)) {
     const alert = await core.alerts.get(id);
     if (alert?.state === 'queued') await enqueueFanout(core.queues, id);
+    // A scheduled one gets its delayed job back (a no-op when it has one: the job id is fixed).
+    else if (alert?.state === 'scheduled' && alert.publishAt !== undefined) await enqueueFanout(core.queues, id, Math.max(0, alert.publishAt - Date.now()));
   }
 
   await sender.warmUp().catch((err: Error) => logger.warn({ err: err.message }, 'warm-up render failed'));

@@ -7,7 +7,21 @@ import { outcomesFrom, type AlertOutcomes } from './alert-outcomes';
 import { ALERT_SCRIPTS } from './alert-scripts';
 import { batchKey, type BatchRef } from './delivery-ledger';
 
-export type AlertState = 'queued' | 'sending' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type AlertState = 'scheduled' | 'queued' | 'sending' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * A follow-up alert: `updates` the alert it updates, `thread` the story's alerts it threads under,
+ * oldest (the root) first and `updates` last, `subject` the root's subject, which every alert of
+ * the story keeps so that mail clients group them (see the README, Follow-up alerts).
+ */
+export interface FollowUp {
+  updates: string;
+  thread: string[];
+  subject: string;
+}
+
+/** At most this many earlier alerts in a follow-up's References: the root and the latest ones. */
+export const THREAD_MAX = 10;
 export type AlertAction = 'pause' | 'resume' | 'cancel';
 
 /** The reason an operator should see for the alert's current state (see AlertStatus.reason). */
@@ -30,6 +44,11 @@ export interface AlertStatus {
   failed: number;
   skipped: number;
   createdAt: string;
+  /** A scheduled alert's time (and, once it fired, the time it was due). */
+  publishAt?: string;
+  /** A follow-up: the alert it updates and the story's first alert. */
+  updates?: string;
+  threadRoot?: string;
   firstSentAt?: string;
   completedAt?: string;
   pausedAt?: string;
@@ -57,15 +76,26 @@ export interface AlertRecord {
   state: AlertState;
   /** Epoch ms when the alert was stored (the publish request). */
   createdAt: number;
+  /** Epoch ms a scheduled alert is (or was) due. */
+  publishAt?: number;
+  followUp?: FollowUp;
   /** Finished batches a breaker trip made owed again, not yet queued again (see requeue in send-batch). */
   reopen?: { trip: number; batches: BatchRef[] };
 }
 
 const RECENT_ALERTS = 200;
 
+export interface CreateOptions {
+  /** Epoch ms: the alert is held in `scheduled` until then. */
+  publishAt?: number;
+  /** The publish request as given, kept while scheduled so that an edit can be validated like a publish. */
+  input?: object;
+  followUp?: FollowUp;
+}
+
 /**
- * The alert record: one hash per alert (`{a<id>}:alert`) and its state machine (queued, sending,
- * paused, completed, failed, cancelled; each move is a script in commands/), the article dedupe
+ * The alert record: one hash per alert (`{a<id>}:alert`) and its state machine (scheduled, queued,
+ * sending, paused, completed, failed, cancelled; each move is a script in commands/), the article dedupe
  * index and the recent-alerts list. Whether the alert is complete is decided in one place,
  * commands/includes/complete-if-done.lua, by the three scripts that can complete it.
  */
@@ -75,7 +105,9 @@ export class AlertRecords extends ScriptedStore {
   }
 
   /** The identity that makes a second publish of the same article a duplicate. */
-  static dedupeKey(article: Article): string {
+  static dedupeKey(article: Article, updates?: string): string {
+    // An update usually keeps the story's id and URL: it is a duplicate only of the same update.
+    if (updates) return `update:${updates}:${AlertRecords.dedupeKey(article)}`;
     if (article.id) return `id:${article.id}`;
     if (article.url) return `url:${article.url}`;
     return `content:${createHash('sha256').update(`${article.title}\n${article.paragraphs.join('\n')}`).digest('base64url')}`;
@@ -85,14 +117,16 @@ export class AlertRecords extends ScriptedStore {
    * Creates the alert unless the article already has one. The record is written before the
    * dedupe index claims it, so the index never points at a missing alert.
    */
-  async create(article: Article, now = Date.now()): Promise<{ id: string; created: boolean }> {
+  async create(article: Article, now = Date.now(), opts: CreateOptions = {}): Promise<{ id: string; created: boolean }> {
     const id = String(await this.redis.incr(this.keys.alertCounter()));
-    const dedupe = AlertRecords.dedupeKey(article);
+    const dedupe = AlertRecords.dedupeKey(article, opts.followUp?.updates);
     await this.redis.hset(this.keys.alert(id), {
       article: JSON.stringify(article),
-      state: 'queued',
+      state: opts.publishAt !== undefined ? 'scheduled' : 'queued',
       createdAt: String(now),
       dedupe,
+      ...(opts.publishAt !== undefined ? { publishAt: String(opts.publishAt), input: JSON.stringify(opts.input ?? {}) } : {}),
+      ...(opts.followUp ? { updates: opts.followUp.updates, thread: opts.followUp.thread.join(','), threadSubject: opts.followUp.subject } : {}),
     });
     const claimed = await this.redis.hsetnx(this.keys.articleIndex(), dedupe, id);
     if (claimed === 0) {
@@ -102,19 +136,32 @@ export class AlertRecords extends ScriptedStore {
     }
     // An article with an id also claims its url, so a later publish of the same url without an id is
     // recognised; a later one with another id is a different article and is not.
-    if (article.id && article.url) await this.redis.hsetnx(this.keys.articleIndex(), `url:${article.url}`, id);
+    if (article.id && article.url && !opts.followUp) await this.redis.hsetnx(this.keys.articleIndex(), `url:${article.url}`, id);
     await this.redis.multi().lpush(this.keys.recentAlerts(), id).ltrim(this.keys.recentAlerts(), 0, RECENT_ALERTS - 1).exec();
     return { id, created: true };
   }
 
   async get(id: string): Promise<AlertRecord | undefined> {
-    const [article, state, createdAt, reopen, reopenTrip] = await this.redis.hmget(this.keys.alert(id), 'article', 'state', 'createdAt', 'reopen', 'reopenTrip');
+    const [article, state, createdAt, reopen, reopenTrip, publishAt, updates, thread, threadSubject] = await this.redis.hmget(
+      this.keys.alert(id),
+      'article',
+      'state',
+      'createdAt',
+      'reopen',
+      'reopenTrip',
+      'publishAt',
+      'updates',
+      'thread',
+      'threadSubject',
+    );
     if (!article || !state) return undefined;
     return {
       id,
       article: JSON.parse(article) as Article,
       state: state as AlertState,
       createdAt: Number(createdAt ?? 0),
+      ...(publishAt ? { publishAt: Number(publishAt) } : {}),
+      ...(updates && thread ? { followUp: { updates, thread: thread.split(','), subject: threadSubject ?? '' } } : {}),
       ...(reopen ? { reopen: { trip: Number(reopenTrip), batches: JSON.parse(reopen) as BatchRef[] } } : {}),
     };
   }
@@ -135,6 +182,8 @@ export class AlertRecords extends ScriptedStore {
       failed: num(h.failed),
       skipped: num(h.skipped),
       createdAt: iso(h.createdAt)!,
+      ...(h.publishAt ? { publishAt: iso(h.publishAt) } : {}),
+      ...(h.updates && h.thread ? { updates: h.updates, threadRoot: h.thread.split(',')[0] } : {}),
       firstSentAt: iso(h.firstSentAt),
       completedAt: iso(h.completedAt),
       pausedAt: iso(h.pausedAt),
@@ -151,6 +200,20 @@ export class AlertRecords extends ScriptedStore {
     };
   }
 
+  /** The publish request a scheduled alert was stored from (what an edit is merged into). */
+  async scheduledInput(id: string): Promise<Record<string, unknown> | undefined> {
+    const input = await this.redis.hget(this.keys.alert(id), 'input');
+    return input ? (JSON.parse(input) as Record<string, unknown>) : undefined;
+  }
+
+  /** Replaces a scheduled alert's article and time; a conflict once it is no longer scheduled. */
+  async editScheduled(id: string, article: Article, input: object, publishAt: number): Promise<ControlResult> {
+    const [result, state] = (await this.run('edit-scheduled', [this.keys.alert(id)], [JSON.stringify(article), JSON.stringify(input), publishAt])) as [string, string];
+    if (result === 'missing') return { ok: false, reason: 'not_found' };
+    if (result === 'conflict') return { ok: false, reason: 'conflict', state: state as AlertState };
+    return { ok: true, state: state as AlertState, changed: true };
+  }
+
   async recentIds(limit = 50): Promise<string[]> {
     return this.redis.lrange(this.keys.recentAlerts(), 0, limit - 1);
   }
@@ -161,7 +224,7 @@ export class AlertRecords extends ScriptedStore {
    */
   async markSending(id: string, now = Date.now()): Promise<boolean> {
     const state = (await this.run('mark-sending', [this.keys.alert(id)], [now])) as string | null;
-    return state === 'queued' || state === 'sending' || state === 'paused';
+    return state === 'queued' || state === 'scheduled' || state === 'sending' || state === 'paused';
   }
 
   /** The alert's state alone (cheap enough to poll between sends); undefined when it is missing. */

@@ -4,7 +4,8 @@ import { AlertOutcomeCounters } from './alert-outcomes';
 import { AlertRecords } from './alert-record';
 import { DeliveryLedger, type BatchRef, type HardBounceVerdict, type Outcome } from './delivery-ledger';
 
-export type { AlertAction, AlertRecord, AlertState, AlertStatus, ControlResult } from './alert-record';
+export type { AlertAction, AlertRecord, AlertState, AlertStatus, ControlResult, FollowUp } from './alert-record';
+export { THREAD_MAX } from './alert-record';
 export { batchKey } from './delivery-ledger';
 export type { BatchRef, HardBounceVerdict, Outcome } from './delivery-ledger';
 export type { AlertOutcomes, ReaderOutcome } from './alert-outcomes';
@@ -47,6 +48,10 @@ export class AlertStore extends AlertRecords {
 
   reopenQueued(id: string, trip: number): Promise<void> {
     return this.ledger.reopenQueued(id, trip);
+  }
+
+  sentAmong(id: string, ids: number[]): Promise<Set<number>> {
+    return this.ledger.sentAmong(id, ids);
   }
 
   unsettled(id: string, ids: number[]): Promise<number[]> {

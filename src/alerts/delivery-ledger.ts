@@ -94,6 +94,13 @@ export class DeliveryLedger extends ScriptedStore {
     return out.map(Number);
   }
 
+  /** The ids among `ids` that this alert was delivered to (one call per batch; see commands/sent-among-1.lua). */
+  async sentAmong(id: string, ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const out = (await this.run('sent-among', [this.keys.ledger(id, 'sent')], ids)) as string[];
+    return new Set(out.map(Number));
+  }
+
   /** Records an outcome for recipients that have none yet; returns how many were new. */
   async record(id: string, outcome: Outcome, ids: number[], now = Date.now()): Promise<number> {
     if (ids.length === 0) return 0;

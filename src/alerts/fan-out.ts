@@ -28,6 +28,8 @@ export interface FanoutResult {
    * there is no such alert.
    */
   state: string | undefined;
+  /** A scheduled alert whose time has not come (the job ran early, an edit moved it): run again then (epoch ms). */
+  notBefore?: number;
 }
 
 export async function runFanout(deps: FanoutDeps, alertId: string): Promise<FanoutResult> {
@@ -39,6 +41,11 @@ export async function runFanout(deps: FanoutDeps, alertId: string): Promise<Fano
   }
   if (!(await deps.alerts.markSending(alertId))) {
     const state = await deps.alerts.state(alertId);
+    if (state === 'scheduled') {
+      const notBefore = (await deps.alerts.get(alertId))?.publishAt;
+      log.info({ publishAt: notBefore }, 'scheduled alert is not due yet; fan-out put back to its time');
+      return { batches: 0, planned: 0, state, notBefore };
+    }
     log.info({ state }, 'alert is no longer queued or sending; fan-out skipped');
     return { batches: 0, planned: 0, state };
   }

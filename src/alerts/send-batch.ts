@@ -4,6 +4,7 @@ import type { Mailer } from '../mail/mailer';
 import type { MessageTemplate } from '../mail/message-template';
 import { sendCopies } from '../mail/send-copies';
 import type { SendFailure } from '../mail/transport';
+import type { ThreadSlots } from '../mail/slots';
 import type { Links } from '../subscribers/links';
 import type { Subscriber, SubscriberStore } from '../subscribers/subscriber-store';
 import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
@@ -52,12 +53,14 @@ export interface SendObserver {
 /** Why an alert is too old to send now, or undefined when it is fresh enough. */
 export function staleReason(alert: AlertRecord, maxAgeSeconds: number | undefined, now: number): string | undefined {
   if (!maxAgeSeconds) return undefined;
-  // The article's own time when the publisher gave one, else when it was published to us.
-  const published = alert.article.publishedAt ? Date.parse(alert.article.publishedAt) : alert.createdAt;
+  // A scheduled alert's own time (the editor chose when it is news); else the article's own time
+  // when the publisher gave one, else when it was published to us.
+  const published = alert.publishAt ?? (alert.article.publishedAt ? Date.parse(alert.article.publishedAt) : alert.createdAt);
   if (!Number.isFinite(published) || published <= 0) return undefined;
   const age = Math.floor((now - published) / 1000);
   if (age <= maxAgeSeconds) return undefined;
-  return `stale: the article (published ${new Date(published).toISOString()}) was ${age} s old when its batch was due, more than ALERT_MAX_AGE (${maxAgeSeconds} s); not sent`;
+  const what = alert.publishAt !== undefined ? 'scheduled for' : 'published';
+  return `stale: the article (${what} ${new Date(published).toISOString()}) was ${age} s old when its batch was due, more than ALERT_MAX_AGE (${maxAgeSeconds} s); not sent`;
 }
 
 export interface BatchAttempt {
@@ -143,6 +146,27 @@ export interface BatchSender {
   warmUp(): Promise<void>;
 }
 
+/** An alert's built message; a follow-up also has the one with threading headers. */
+interface AlertTemplates {
+  plain: MessageTemplate;
+  threaded?: MessageTemplate;
+}
+
+/**
+ * A follow-up's copy for each reader: threaded (In-Reply-To the latest earlier alert of the story
+ * this reader got, References all of those, root first) or, for a reader who got none of them, the
+ * plain one. Who got what is read from the earlier alerts' sent ledgers, one call per alert per batch.
+ */
+async function threadingFor(alerts: AlertStore, mailer: Mailer, links: Links, thread: string[], ids: number[]): Promise<(id: number) => ThreadSlots | undefined> {
+  const got = await Promise.all(thread.map((a) => alerts.sentAmong(a, ids)));
+  return (id) => {
+    const earlier = thread.filter((_a, i) => got[i]!.has(id)).map((a) => mailer.messageId(links.messageTag(id, `a${a}`)));
+    if (earlier.length === 0) return undefined;
+    // Folded after each id: a long chain stays under the 998-character line limit.
+    return { IN_REPLY_TO: earlier[earlier.length - 1]!, REFERENCES: earlier.join('\r\n ') };
+  };
+}
+
 // Rendered and built once per alert per process; batches of the same alert reuse it.
 const TEMPLATE_CACHE_SIZE = 16;
 // How stale the alert's state may be while a batch sends: a pause or cancel lands within this
@@ -178,12 +202,15 @@ const aboutTransaction = (err: unknown, f: RelayFailure) => {
 };
 
 export function createBatchSender(deps: BatchSenderDeps): BatchSender {
-  const templates = new Map<string, Promise<MessageTemplate>>();
+  const templates = new Map<string, Promise<AlertTemplates>>();
 
-  function templateFor(alert: AlertRecord): Promise<MessageTemplate> {
+  function templateFor(alert: AlertRecord): Promise<AlertTemplates> {
     let t = templates.get(alert.id);
     if (!t) {
-      t = deps.mailer.prepareAlert(alert.article, alert.article.locale);
+      const { followUp } = alert;
+      t = followUp
+        ? deps.mailer.prepareFollowUp(alert.article, alert.article.locale, { subject: followUp.subject })
+        : deps.mailer.prepareAlert(alert.article, alert.article.locale).then((plain) => ({ plain }));
       t.catch(() => templates.delete(alert.id));
       templates.set(alert.id, t);
       if (templates.size > TEMPLATE_CACHE_SIZE) templates.delete(templates.keys().next().value!);
@@ -277,12 +304,13 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         return { sent: 0, failed: 0, skipped: skipped.length + n, retry: 0, state };
       }
 
-      let template: MessageTemplate | undefined;
+      let template: AlertTemplates | undefined;
       try {
         template = recipients.length > 0 ? await templateFor(alert) : undefined;
       } catch (err) {
         return failAlert(alertId, err, log);
       }
+      const threading = alert.followUp && recipients.length > 0 ? await threadingFor(deps.alerts, deps.mailer, deps.links, alert.followUp.thread, recipients.map((r) => r.id)) : undefined;
       const ledger = sentLedger(deps.alerts, alertId, (ids) => deps.subscribers.countReceived(batch.shard, ids));
       let sent = 0;
       let failed = 0;
@@ -324,7 +352,13 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         recipients,
         concurrency: deps.sendConcurrency,
         mailer: deps.mailer,
-        copyFor: (r) => ({ template: template!, slots: deps.links.alertSlots(r.id, alertId), tag: deps.links.messageTag(r.id, `a${alertId}`) }),
+        copyFor: (r) => {
+          const thread = threading?.(r.id);
+          const slots = deps.links.alertSlots(r.id, alertId);
+          const tag = deps.links.messageTag(r.id, `a${alertId}`);
+          const built = template!;
+          return thread && built.threaded ? { template: built.threaded, slots: { ...slots, ...thread }, tag } : { template: built.plain, slots, tag };
+        },
         stop: async () => {
           await checkState();
           return Boolean(stoppedBy) || relayRun >= RELAY_RUN_TO_STOP;

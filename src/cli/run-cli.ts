@@ -13,6 +13,7 @@ import { createLogger } from '../logger';
 import { waitForRedis } from '../redis';
 import { checkRelay } from '../mail/relay-check';
 import { articleSchema, toArticle } from '../article';
+import { PublishRefused, publishSchema } from '../alerts/publish';
 import type { AlertStatus } from '../alerts/alert-store';
 import { ArticleFileError, readArticleFile, type ArticleDraft } from '../newsroom/article-file';
 import { dryRunReport } from '../newsroom/article-text/dry-run-report';
@@ -143,9 +144,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--topics <list>', 'override the topics, comma-separated')
     .option('--id <id>', 'article id (makes a re-publish a duplicate)')
     .option('--not-breaking', 'not breaking news: daily-digest subscribers only')
+    .option('--at <time>', 'send at this time (ISO 8601 with offset, e.g. 2026-12-02T14:00:00+07:00) instead of now; the alert waits as scheduled')
+    .option('--updates <alertId>', 'send as an update of that alert: its readers get it in the same conversation')
     .option('--dry-run', 'print the article as it will be sent and every line left out of it, and why; publish nothing')
     .option('--keep <line>', 'keep this line of the story although it looks like site chrome (repeatable; as --dry-run lists it)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .action(async (file: string | undefined, o: { url?: string; locale?: string; topics?: string; id?: string; notBreaking?: boolean; dryRun?: boolean; keep: string[] }) => {
+    .action(async (file: string | undefined, o: { url?: string; locale?: string; topics?: string; id?: string; notBreaking?: boolean; dryRun?: boolean; keep: string[]; at?: string; updates?: string }) => {
       if (!file === !o.url) throw new CliError('give either a FILE or --url URL', EXIT.usage);
       let draft: ArticleDraft;
       let bodyLine = 1;
@@ -170,6 +173,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (o.keep.length > 0) draft.keep = [...(Array.isArray(draft.keep) ? draft.keep : []), ...o.keep];
       const { config, core } = await context();
       const parsed = articleSchema(config.topics).safeParse(draft);
+      const extra = publishSchema(config.topics).pick({ publishAt: true, updates: true }).safeParse({ publishAt: o.at, updates: o.updates });
+      if (!extra.success) {
+        const i = extra.error.issues[0]!;
+        throw new CliError(`${i.path[0] === 'publishAt' ? '--at' : '--updates'}: ${i.message}`, EXIT.usage);
+      }
       if (!parsed.success) {
         const i = parsed.error.issues[0]!;
         throw new CliError(`the article is not valid: ${i.path.join('.') || 'article'}: ${i.message}`);
@@ -178,9 +186,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         out(JSON.stringify(dryRunReport(parsed.data, config, bodyLine), null, 2));
         return;
       }
-      const r = await core.publish(parsed.data);
-      if (r.created) await audit('alert.publish', { alertId: r.alertId });
-      out(r.created ? `alert ${r.alertId} queued: "${parsed.data.title}"` : `already published as alert ${r.alertId} (nothing sent again)`);
+      const r = await core.publish({ ...parsed.data, ...extra.data }).catch((err: unknown) => {
+        if (err instanceof PublishRefused) throw new CliError(err.message, err.code === 'update_target_not_found' ? EXIT.notFound : EXIT.error);
+        throw err;
+      });
+      if (r.created) await audit(r.publishAt ? 'alert.schedule' : 'alert.publish', { alertId: r.alertId });
+      const what = r.publishAt ? `scheduled for ${r.publishAt}` : 'queued';
+      out(r.created ? `alert ${r.alertId} ${what}: "${parsed.data.title}"` : `already published as alert ${r.alertId} (nothing sent again)`);
       out(`follow it with: kilat alerts status ${r.alertId}`);
     });
 
@@ -196,7 +208,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       let status = await core.alerts.status(id);
       if (!status) throw new CliError(`no alert ${id}`, EXIT.notFound);
       let bar: SingleBar | undefined;
-      if (o.wait && !TERMINAL_STATES.has(status.state) && !(status.state === 'paused' && status.pausedBy === 'kilat')) {
+      // A scheduled alert may be days away: say when, instead of waiting with it.
+      if (o.wait && status.state !== 'scheduled' && !TERMINAL_STATES.has(status.state) && !(status.state === 'paused' && status.pausedBy === 'kilat')) {
         if (io.isTTY) {
           bar = new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'alert {id} {state} [{bar}] {percentage}% | {value}/{total} | failed {failed}', hideCursor: true });
           bar.start(Math.max(1, status.total), done(status), { id, state: status.state, failed: status.failed });
@@ -232,7 +245,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   alerts
     .command('cancel')
-    .description('Stop an alert that is still queued or sending; batches not yet sent are not sent.')
+    .description('Stop an alert that is still scheduled, queued or sending; batches not yet sent are not sent.')
     .argument('<id>', 'alert id')
     .action(async (id: string) => {
       const { core } = await context();
@@ -466,6 +479,7 @@ function keyLine(k: ApiKeyRecord): string {
 const done = (s: AlertStatus) => s.sent + s.failed + s.skipped;
 
 function describe(s: AlertStatus): string {
+  if (s.state === 'scheduled') return `alert ${s.id} scheduled for ${s.publishAt}: "${s.title}"\n  cancel it with: kilat alerts cancel ${s.id}`;
   const line = `alert ${s.id} ${s.state}: ${s.sent} sent, ${s.failed} failed, ${s.skipped} skipped of ${s.total} — "${s.title}"`;
   if (!s.reason) return line;
   const who = s.state === 'paused' ? (s.pausedBy === 'kilat' ? 'paused by Kilat: ' : 'paused: ') : s.state === 'failed' ? 'failed: ' : '';

@@ -3,6 +3,7 @@ import { AUDIT_ACTIONS, AUDIT_VIA } from '../ops/audit-actions';
 import { z } from 'zod';
 import { LOCALES } from '../config';
 import { articleSchema } from '../article';
+import { editSchema, publishSchema } from '../alerts/publish';
 import { signupSchema } from '../subscribers/signup-input';
 import { audienceSchemas } from './audience-schemas';
 
@@ -14,12 +15,15 @@ export function apiSchemas(topics: readonly string[]) {
   const article = articleSchema(topics);
   const alertStatus = z.object({
     id: z.string(),
-    state: z.enum(['queued', 'sending', 'paused', 'completed', 'failed', 'cancelled']),
+    state: z.enum(['scheduled', 'queued', 'sending', 'paused', 'completed', 'failed', 'cancelled']),
     total: z.number().int(),
     sent: z.number().int(),
     failed: z.number().int(),
     skipped: z.number().int(),
     createdAt: z.string(),
+    publishAt: z.string().optional().describe('A scheduled alert: when it is (or was) due'),
+    updates: z.string().optional().describe('A follow-up: the alert it updates'),
+    threadRoot: z.string().optional().describe("A follow-up: the story's first alert, which its copies thread under"),
     firstSentAt: z.string().optional(),
     completedAt: z.string().optional(),
     pausedAt: z.string().optional(),
@@ -75,9 +79,12 @@ export function apiSchemas(topics: readonly string[]) {
     }),
     subscriptionAccepted: z.object({ status: z.literal('pending') }),
     article,
+    publish: publishSchema(topics),
+    alertEdit: editSchema(topics).describe('Any publish fields but id and updates; only while the alert is scheduled'),
     publishAccepted: z.object({
       alertId: z.string(),
-      status: z.enum(['queued', 'duplicate']),
+      status: z.enum(['queued', 'scheduled', 'duplicate']),
+      publishAt: z.string().optional(),
       duplicate: z.boolean().optional(),
       statusUrl: z.string(),
     }),

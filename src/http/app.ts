@@ -16,7 +16,7 @@ import type { Catalog } from '../i18n';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis';
 import type { AlertStore } from '../alerts/alert-store';
-import type { PublishResult } from '../alerts/publish';
+import type { EditInput, PublishInput, PublishResult, editScheduled } from '../alerts/publish';
 import type { ArticleInput } from '../article';
 import type { BounceHandler } from '../subscribers/bounce-handler';
 import type { SubscriptionService } from '../subscribers/subscription-service';
@@ -48,7 +48,9 @@ export interface AppDeps {
   /** Applies bounce and complaint reports (POST /api/webhooks/bounces). */
   bounces?: BounceHandler;
   alerts: AlertStore;
-  publish(input: ArticleInput): Promise<PublishResult>;
+  publish(input: PublishInput): Promise<PublishResult>;
+  /** Edits a scheduled alert (PATCH /api/alerts/:id). */
+  editScheduled(alertId: string, patch: EditInput): ReturnType<typeof editScheduled>;
   /** Set in development when mail goes to the outbox instead of SMTP. */
   outboxDir?: string;
   /** Sign-up abuse limits (per IP, per address); absent means none. */

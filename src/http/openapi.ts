@@ -15,7 +15,7 @@ interface Response {
 
 /** One documented route. Paths use OpenAPI's `{param}` form. */
 export interface RouteDoc {
-  method: 'get' | 'post' | 'options';
+  method: 'get' | 'post' | 'patch' | 'options';
   path: string;
   summary: string;
   tag: string;
@@ -66,8 +66,12 @@ export const ROUTES: RouteDoc[] = [
   },
   ...AUDIENCE_ROUTES,
   {
-    method: 'post', path: '/api/articles', tag: 'articles', scope: ['publish'], summary: 'Publish an article as a breaking-news alert', request: 'article',
-    responses: { 202: { description: 'Alert queued', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' }, 400: err('Invalid article'), 401: err('Missing, wrong or revoked API key') },
+    method: 'post', path: '/api/articles', tag: 'articles', scope: ['publish'], summary: 'Publish an article as a breaking-news alert: now, or at publishAt (scheduled); with updates, as a follow-up threaded under that alert', request: 'publish',
+    responses: {
+      202: { description: 'Alert queued (or scheduled)', schema: 'publishAccepted' }, 200: { description: 'Duplicate: the existing alert', schema: 'publishAccepted' },
+      400: err('Invalid article; publish_at_in_past / publish_at_too_far'), 401: err('Missing, wrong or revoked API key'),
+      409: err('update_target_scheduled: the alert to update has not been sent yet'), 422: err('update_target_not_found: no alert with the id in updates'),
+    },
   },
   {
     method: 'post', path: '/api/articles/preview', tag: 'articles', scope: ['publish'], summary: 'Render an article for every locale without sending', request: 'article',
@@ -80,6 +84,13 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'get', path: '/api/alerts/{id}', tag: 'alerts', scope: ['read', 'publish'], summary: 'Progress of an alert',
     responses: { 200: { description: 'Alert status', schema: 'alertStatus' }, 404: err('No such alert'), 401: err('Missing, wrong or revoked API key') },
+  },
+  {
+    method: 'patch', path: '/api/alerts/{id}', tag: 'alerts', scope: ['publish'], summary: 'Edit a scheduled alert before it fires (article fields, publishAt), validated like a publish', request: 'alertEdit',
+    responses: {
+      200: { description: 'The alert status after the edit', schema: 'alertStatus' }, 400: err('Invalid fields; publish_at_in_past / publish_at_too_far'),
+      401: err('Missing, wrong or revoked API key'), 403: err('The key lacks the publish scope'), 404: err('No such alert'), 409: err('Not scheduled (any more)'), 415: err('Not JSON'),
+    },
   },
   ...(['pause', 'resume', 'cancel'] as const).map(
     (action): RouteDoc => ({

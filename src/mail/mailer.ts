@@ -3,8 +3,8 @@ import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../article';
 import { createDkimSigner } from './dkim';
 import { MessageTemplate } from './message-template';
-import { CONFIRM_SLOTS, LIST_SLOTS, TRACKED_ALERT_SLOTS, type SlotName } from './slots';
-import type { Piece, RenderedEmail, Renderer } from './render';
+import { CLICK_SLOTS, CONFIRM_SLOTS, LIST_SLOTS, THREAD_SLOTS } from './slots';
+import type { AlertUpdate, Piece, RenderedEmail, Renderer } from './render';
 import type { MailTransport } from './transport';
 
 export interface Mailer {
@@ -12,6 +12,14 @@ export interface Mailer {
   readonly renderer: Renderer;
   /** Renders the alert (MJML compiled once) and builds its MIME message once. */
   prepareAlert(article: Article, locale: Locale): Promise<MessageTemplate>;
+  /**
+   * A follow-up alert, built as two messages: `threaded` (the update banner, the story's first
+   * subject, In-Reply-To and References as slots: the Message-IDs of the reader's own copies of the
+   * earlier alerts) and `plain`, an ordinary alert for readers who got none of them.
+   */
+  prepareFollowUp(article: Article, locale: Locale, update: AlertUpdate): Promise<{ plain: MessageTemplate; threaded: MessageTemplate }>;
+  /** The Message-ID header value of the copy with this signed tag (what `personalise` writes). */
+  messageId(tag: string): string;
   prepareConfirmation(locale: Locale): Promise<MessageTemplate>;
   /** Any list email already rendered (the daily digest): same headers as an alert. */
   prepareListEmail(rendered: RenderedEmail): Promise<MessageTemplate>;
@@ -67,6 +75,7 @@ export function parseMailFrom(mailFrom: string): { address: string; domain: stri
 }
 
 export function createMailer(deps: MailerDeps): Mailer {
+  const click = deps.clickTracking === true;
   const { address, domain } = parseMailFrom(deps.mailFrom);
   const confirmations = new Map<Locale, Promise<MessageTemplate>>();
   const dkimSign = deps.dkim ? createDkimSigner(deps.dkim) : undefined;
@@ -77,25 +86,35 @@ export function createMailer(deps: MailerDeps): Mailer {
     { slot: 'UNSUBSCRIBE_URL' },
     '>',
   ];
-  const prepareListEmail = (rendered: RenderedEmail, slots: readonly SlotName[] = LIST_SLOTS) =>
+  /** `click`: the alert's tracked Read-more slot (CLICK_TRACKING=on); `threaded`: a follow-up's In-Reply-To/References. */
+  const prepareListEmail = (rendered: RenderedEmail, o: { click?: boolean; threaded?: boolean } = {}) =>
     MessageTemplate.build({
       from: deps.mailFrom,
       replyTo: deps.replyTo,
       messageIdDomain: domain,
       rendered,
-      slots,
+      slots: [...LIST_SLOTS, ...(o.click ? CLICK_SLOTS : []), ...(o.threaded ? THREAD_SLOTS : [])],
       headers: {
         ...(deps.listId ? { 'List-Id': [listIdHeader(deps.listId)] } : {}),
         'List-Unsubscribe': unsubscribeTargets,
         'List-Unsubscribe-Post': ['List-Unsubscribe=One-Click'],
+        ...(o.threaded ? { 'In-Reply-To': [{ slot: 'IN_REPLY_TO' }], References: [{ slot: 'REFERENCES' }] } : {}),
       },
     });
   return {
     transport: deps.transport,
     renderer: deps.renderer,
     async prepareAlert(article, locale) {
-      return prepareListEmail(await deps.renderer.renderAlert(article, locale), deps.clickTracking ? TRACKED_ALERT_SLOTS : LIST_SLOTS);
+      return prepareListEmail(await deps.renderer.renderAlert(article, locale), { click });
     },
+    async prepareFollowUp(article, locale, update) {
+      // Rendered twice, once each: a reader who got the story before gets the update banner under its
+      // first subject; anyone else an ordinary alert under the update's own headline.
+      const [normal, asUpdate] = await Promise.all([deps.renderer.renderAlert(article, locale), deps.renderer.renderAlert(article, locale, update)]);
+      const [plain, threaded] = await Promise.all([prepareListEmail(normal, { click }), prepareListEmail(asUpdate, { click, threaded: true })]);
+      return { plain, threaded };
+    },
+    messageId: (tag) => `<${tag}@${domain}>`,
     prepareListEmail: (rendered) => prepareListEmail(rendered),
     prepareConfirmation(locale) {
       let template = confirmations.get(locale);

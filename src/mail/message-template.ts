@@ -32,6 +32,7 @@ export interface MessageTemplateOptions {
 type Part = string | { slot: 'to' | 'messageId' | 'date' | 'text' | 'html' } | { header: Piece[] };
 
 const UNSAFE_HEADER_VALUE = /[\r\n\0]/;
+const VERBATIM_HEADERS = new Set(['in-reply-to', 'references']);
 
 /**
  * A MIME message built once by nodemailer's MailComposer (headers encoded, multipart/alternative,
@@ -70,6 +71,9 @@ export class MessageTemplate {
       html: `K${nonce}H\u00e9`,
     };
     const headers: Record<string, string> = {};
+    // Headers MailComposer formats itself (it would wrap a marker in angle brackets): written as they
+    // are, ahead of the ones it writes (header order carries no meaning, RFC 5322 3.6).
+    const verbatim: Part[] = [];
     const found: [string, Part][] = [
       [mark.to, { slot: 'to' }],
       [mark.messageId, { slot: 'messageId' }],
@@ -82,6 +86,10 @@ export class MessageTemplate {
       check(`header ${name}`, value);
       if (value.some((p) => typeof p === 'string' && UNSAFE_HEADER_VALUE.test(p))) throw new TemplateError(`message template: header ${name} holds a line break`);
       const marker = `k${nonce}h${n++}`;
+      if (VERBATIM_HEADERS.has(name.toLowerCase())) {
+        verbatim.push(`${name}: `, { header: value }, '\r\n');
+        continue;
+      }
       headers[name] = marker;
       found.push([marker, { header: value }]);
     }
@@ -112,7 +120,7 @@ export class MessageTemplate {
       return { first, marker, part };
     });
     at.sort((a, b) => a.first - b.first);
-    const parts: Part[] = [];
+    const parts: Part[] = [...verbatim];
     let from = 0;
     for (const { first, marker, part } of at) {
       parts.push(raw.slice(from, first), part);

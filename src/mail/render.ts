@@ -137,9 +137,17 @@ export interface RendererOptions {
   clickTracking?: boolean;
 }
 
+/** A follow-up alert: the subject of the story's first alert (kept, so mail clients group them). */
+export interface AlertUpdate {
+  subject: string;
+}
+
 export interface Renderer {
-  /** Renders an alert once for a locale; the per-recipient values are left as slots. */
-  renderAlert(article: Article, locale: Locale): Promise<RenderedEmail>;
+  /**
+   * Renders an alert once for a locale; the per-recipient values are left as slots. `update`: a
+   * follow-up, sent under the story's first subject with the update banner and what changed first.
+   */
+  renderAlert(article: Article, locale: Locale, update?: AlertUpdate): Promise<RenderedEmail>;
   renderConfirmation(locale: Locale): Promise<RenderedEmail>;
 }
 
@@ -153,7 +161,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
   } satisfies Record<Locale, Intl.DateTimeFormat>;
 
   return {
-    async renderAlert(article, locale) {
+    async renderAlert(article, locale, update) {
       const s = opts.catalog[locale];
       const lead = article.summary ?? article.paragraphs[0] ?? '';
       const rest = article.summary ? article.paragraphs : article.paragraphs.slice(1);
@@ -167,7 +175,9 @@ export function createRenderer(opts: RendererOptions): Renderer {
         url: article.url,
         lead,
         paragraphs: rest.slice(0, opts.excerptParagraphs),
-        banner: s.email.banner,
+        banner: update ? s.email.updateBanner : s.email.banner,
+        updateNote: update ? format(s.email.updateNote, { original: update.subject }) : undefined,
+        updateLead: update ? s.email.updateLead : undefined,
         by: s.email.by,
         readMore: s.email.readMore,
         tracked: opts.clickTracking === true,
@@ -178,7 +188,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
           ? format(s.email.reasonTopics, { siteName: opts.siteName, topics: topicNames })
           : format(s.email.reasonAll, { siteName: opts.siteName }),
       };
-      return renderEmail(alert, article.title, view);
+      return renderEmail(alert, update ? update.subject : article.title, view);
     },
 
     async renderConfirmation(locale) {

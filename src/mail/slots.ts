@@ -9,13 +9,20 @@ export const CONFIRM_SLOTS = ['CONFIRM_URL'] as const;
 export const CLICK_SLOTS = ['READ_MORE_URL'] as const;
 /** An alert with click tracking: the list links and the reader's own redirect to the article. */
 export const TRACKED_ALERT_SLOTS = [...LIST_SLOTS, ...CLICK_SLOTS] as const;
+/**
+ * A follow-up's threading headers (In-Reply-To, References) for a reader who got the earlier
+ * alerts of the story: the Message-IDs of their own copies of those. Header slots only.
+ */
+export const THREAD_SLOTS = ['IN_REPLY_TO', 'REFERENCES'] as const;
 // Appended only: a slot's index is its marker in rendered output (render.ts), one digit.
-export const SLOT_NAMES = [...LIST_SLOTS, ...CONFIRM_SLOTS, ...CLICK_SLOTS] as const;
+export const SLOT_NAMES = [...LIST_SLOTS, ...CONFIRM_SLOTS, ...CLICK_SLOTS, ...THREAD_SLOTS] as const;
 
 export type SlotName = (typeof SLOT_NAMES)[number];
 /** One reader's values for an alert or digest copy. */
 export type ListSlots = Record<(typeof LIST_SLOTS)[number], string>;
 /** One reader's values for an alert copy; READ_MORE_URL only when CLICK_TRACKING=on. */
 export type AlertSlots = ListSlots & Partial<Record<(typeof CLICK_SLOTS)[number], string>>;
+/** One reader's threading headers for a follow-up copy. */
+export type ThreadSlots = Record<(typeof THREAD_SLOTS)[number], string>;
 /** One reader's value for a confirmation copy. */
 export type ConfirmSlots = Record<(typeof CONFIRM_SLOTS)[number], string>;

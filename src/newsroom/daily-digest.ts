@@ -50,7 +50,9 @@ export async function sendDailyDigest(deps: DigestDeps, now = Date.now()): Promi
   const byLocale: Record<Locale, Article[]> = { id: [], en: [] };
   for (const id of await deps.alerts.recentIds(200)) {
     const status = await deps.alerts.status(id);
-    if (!status || status.state === 'cancelled' || status.state === 'failed' || Date.parse(status.createdAt) < now - DAY_MS) continue;
+    // A scheduled story is not news until its time; once it fired, its day counts from then.
+    if (!status || status.state === 'scheduled' || status.state === 'cancelled' || status.state === 'failed') continue;
+    if (Date.parse(status.publishAt ?? status.createdAt) < now - DAY_MS) continue;
     const alert = await deps.alerts.get(id);
     if (alert) byLocale[alert.article.locale].push(alert.article);
   }

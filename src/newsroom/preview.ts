@@ -1,7 +1,7 @@
 import { LOCALES, type Locale } from '../config';
 import type { Article } from '../article';
 import type { Mailer } from '../mail/mailer';
-import { fillPieces } from '../mail/render';
+import { fillPieces, type AlertUpdate } from '../mail/render';
 import { previewSlots } from '../subscribers/links';
 
 export interface PreviewDeps {
@@ -16,11 +16,12 @@ export function createPreviewer(deps: PreviewDeps) {
   // The tracked "Read more" slot (CLICK_TRACKING=on) is the article itself here: no reader to count.
   const slotsFor = (article: Article) => previewSlots(deps.publicUrl, article.url);
   return {
-    async preview(article: Article): Promise<Preview> {
+    /** `update`: a follow-up, shown as its readers of the story get it (banner, the story's subject). */
+    async preview(article: Article, update?: AlertUpdate): Promise<Preview> {
       const out = {} as Preview;
       const slots = slotsFor(article);
       for (const locale of LOCALES) {
-        const r = await deps.mailer.renderer.renderAlert(article, locale);
+        const r = await deps.mailer.renderer.renderAlert(article, locale, update);
         out[locale] = { subject: r.subject, html: fillPieces(r.html, slots), text: fillPieces(r.text, slots) };
       }
       return out;

@@ -4,6 +4,8 @@
  */
 export const AUDIT_ACTIONS = [
   'alert.publish',
+  'alert.schedule',
+  'alert.edit',
   'alert.pause',
   'alert.resume',
   'alert.cancel',

@@ -62,7 +62,7 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
       // One HGET each rather than a pipeline: every alert has its own hash tag (Cluster slots).
       const states = await Promise.all(ids.map((id) => deps.redis.hget(deps.keys.alert(id), 'state')));
       this.reset();
-      for (const s of ['queued', 'sending', 'paused', 'completed', 'failed', 'cancelled']) this.set({ state: s }, 0);
+      for (const s of ['scheduled', 'queued', 'sending', 'paused', 'completed', 'failed', 'cancelled']) this.set({ state: s }, 0);
       for (const s of states) if (s) this.inc({ state: s });
     },
   });

@@ -64,5 +64,7 @@ export function previewSlots(publicUrl: string, articleUrl = ''): Record<SlotNam
     PREFERENCES_URL: link(publicUrl, 'preferences', 'preview'),
     CONFIRM_URL: link(publicUrl, 'confirm', 'preview'),
     READ_MORE_URL: articleUrl,
+    IN_REPLY_TO: '<preview@kilat.invalid>',
+    REFERENCES: '<preview@kilat.invalid>',
   };
 }

@@ -1,6 +1,7 @@
 import { bearer, postJson, waitUntil } from '../helpers/kilat';
 import { alertStatus, publish } from '../helpers/lifecycle';
-import { waitForAlertIdle } from '../helpers/queue-waits';
+import { fanoutJobId } from '../../src/queues';
+import { waitForAlertIdle, waitForJob } from '../helpers/queue-waits';
 import { seedConfirmed } from '../helpers/seed-subscribers';
 import { useKilat } from '../helpers/use-kilat';
 
@@ -10,12 +11,12 @@ import { useKilat } from '../helpers/use-kilat';
  * alert whose fan-out has not run yet (the fan-out queue held), sending one whose batches have not
  * run yet (the send queue held), paused by Kilat one whose relay refused the message (then the
  * relay is fixed before the action), failed one the store failed (what a template that cannot be
- * rendered does, test/alerts/render-failure.test.ts). Expected outcomes are the store's control
- * rules (src/alerts/commands/control-3.lua).
+ * rendered does, test/alerts/render-failure.test.ts), scheduled one published with a publishAt a
+ * few seconds ahead. Expected outcomes are the store's control rules (src/alerts/commands/control-3.lua).
  */
 const READERS = 24;
 
-type State = 'queued' | 'sending' | 'paused by an operator' | 'paused by Kilat' | 'completed' | 'cancelled' | 'failed';
+type State = 'scheduled' | 'queued' | 'sending' | 'paused by an operator' | 'paused by Kilat' | 'completed' | 'cancelled' | 'failed';
 type Action = 'pause' | 'resume' | 'cancel';
 /** What readers get once the action has had its effect: everyone once (after a resume where the alert ends paused), or nobody. */
 type Readers = 'everyone once' | 'nobody' | 'nobody until resumed, then everyone once';
@@ -31,6 +32,12 @@ const ok = (state: string, changed: boolean, readers: Readers): Cell => ({ statu
 const conflict = (state: string, readers: Readers): Cell => ({ status: 409, state, readers });
 
 const MATRIX: Record<State, Record<Action, Cell>> = {
+  // Not paused: its time is edited instead (PATCH /api/alerts/:id); it fires at its time.
+  scheduled: {
+    pause: conflict('scheduled', 'everyone once'),
+    resume: ok('scheduled', false, 'everyone once'),
+    cancel: ok('cancelled', true, 'nobody'),
+  },
   queued: {
     pause: ok('paused', true, 'nobody until resumed, then everyone once'),
     resume: ok('queued', false, 'everyone once'),
@@ -98,6 +105,11 @@ describe('pause, resume and cancel on every alert state', () => {
   async function alertIn(state: State, title: string): Promise<{ id: string; release(): Promise<void> }> {
     const none = async () => undefined;
     switch (state) {
+      case 'scheduled': {
+        const id = await publish(k, { title, publishAt: new Date(Date.now() + 2500).toISOString() });
+        expect(await alertStatus(k, id)).toMatchObject({ state: 'scheduled' });
+        return { id, release: none };
+      }
       case 'queued': {
         await hold('fanout');
         const id = await publish(k, { title });
@@ -184,6 +196,11 @@ describe('pause, resume and cancel on every alert state', () => {
       return;
     }
     // Whatever could still run for this alert has run (or parked) after the action: what it sent is final.
+    // A scheduled alert's fan-out is a delayed job: it has come due and run.
+    if (state === 'scheduled') {
+      const fanout = k.api.core.queues.fanout;
+      await waitForJob(fanout, (await fanout.getJob(fanoutJobId(alert.id)))!, 60_000);
+    }
     await idle(alert.id, since);
     expect(received(title)).toHaveLength(before);
     expect(before).toBe(0);

@@ -58,6 +58,16 @@ describe('on a Redis Cluster', () => {
     const recount = await new AudienceRecount({ redis: k.api.core.redis, keys: k.api.core.keys, subscribers: k.api.core.subscribers }).recount({ repair: true });
     expect([recount.differences.length, recount.repaired.length, recount.scanned]).toEqual([1, 1, readers.length]);
     expect((await new AudienceRecount({ redis: k.api.core.redis, keys: k.api.core.keys, subscribers: k.api.core.subscribers }).recount()).differences).toEqual([]);
+    // A scheduled follow-up reads the original's ledger (another slot) for each reader's threading.
+    const originals = new Map(alerts.slice(before).map((m) => [m.to[0]!, m.parsed.messageId!]));
+    const update = await postJson(
+      `${k.baseUrl}/api/articles`,
+      { title: 'Pembaruan di cluster', body: 'Kabar terbaru.', updates: published.body.alertId, publishAt: new Date(Date.now() + 1000).toISOString() },
+      bearer,
+    );
+    expect(update.body.status).toBe('scheduled');
+    const updates = (await k.smtp.waitFor(before + 2 * readers.length)).slice(before + readers.length);
+    for (const m of updates) expect([m.to[0], m.parsed.inReplyTo]).toEqual([m.to[0], originals.get(m.to[0]!)]);
 
     // the keys really are spread: each master holds some of Kilat's data
     const perNode = await Promise.all(

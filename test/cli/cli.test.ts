@@ -116,6 +116,31 @@ describe('kilat CLI against a running service', () => {
     expect(none.stderr).toContain('no alert 999999');
   });
 
+  test('publish --at holds the alert as scheduled; a bad --at or --updates fails clearly and stores nothing', async () => {
+    const at = new Date(Date.now() + 3600_000).toISOString();
+    const story = file('later.txt', 'Sidang putusan nanti siang\n\nMahkamah membacakan putusan.\n');
+    const r = await kilatCli(k.env, 'publish', '--at', at, story);
+    expect(r.code).toBe(0);
+    const alertId = new RegExp(`alert (\\d+) scheduled for ${at.replace(/[.]/g, '\\.')}`).exec(r.stdout)?.[1];
+    expect(alertId).toBeTruthy();
+    // Without --no-wait too: it says when instead of waiting an hour.
+    expect((await kilatCli(k.env, 'alerts', 'status', alertId!)).stdout).toContain(`alert ${alertId} scheduled for ${at}`);
+
+    const before = await k.api.core.alerts.recentIds(200);
+    const past = await kilatCli(k.env, 'publish', '--at', new Date(Date.now() - 60_000).toISOString(), file('past.txt', 'Sudah lewat\n\nIsi.\n'));
+    expect([past.code, past.stderr]).toEqual([1, expect.stringContaining('is not in the future')]);
+    const garbage = await kilatCli(k.env, 'publish', '--at', 'besok siang', file('garbage.txt', 'Kapan\n\nIsi.\n'));
+    expect([garbage.code, garbage.stderr]).toEqual([2, expect.stringContaining('--at:')]);
+    const missing = await kilatCli(k.env, 'publish', '--updates', '999999', file('orphan.txt', 'Pembaruan\n\nIsi.\n'));
+    expect([missing.code, missing.stderr]).toEqual([4, expect.stringContaining('there is no alert 999999')]);
+    const early = await kilatCli(k.env, 'publish', '--updates', alertId!, file('early.txt', 'Terlalu dini\n\nIsi.\n'));
+    expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('has not been sent yet')]);
+    expect(await k.api.core.alerts.recentIds(200)).toEqual(before);
+
+    const cancel = await kilatCli(k.env, 'alerts', 'cancel', alertId!);
+    expect(cancel.stdout).toContain(`alert ${alertId} cancelled (it was scheduled)`);
+  });
+
   test('publish --url extracts the story from an article page and leaves the sign-up box out', async () => {
     const paragraphs: string[] = seed.body.split(/\n\s*\n/);
     const page = `<!doctype html><html lang="id"><head><title>${seed.title} | Berita</title>

@@ -39,7 +39,7 @@ describe('/openapi.json describes every field the alert routes return', () => {
     };
   }
 
-  async function documented(path: string, method: 'get' | 'post'): Promise<JsonSchema> {
+  async function documented(path: string, method: 'get' | 'post' | 'patch'): Promise<JsonSchema> {
     const doc = (await (await fetch(`${k.baseUrl}/openapi.json`)).json()) as any;
     const ref: string = doc.paths[path][method].responses['200'].content['application/json'].schema.$ref;
     return doc.components.schemas[ref.split('/').pop()!];
@@ -78,5 +78,29 @@ describe('/openapi.json describes every field the alert routes return', () => {
       expect([action, undocumented(schema, res.body)]).toEqual([action, []]);
     }
     release();
+  });
+
+  test('a scheduled alert, its edit (PATCH), its publish answer and a follow-up match their schemas', async () => {
+    const at = new Date(Date.now() + 3600_000).toISOString();
+    const res = await postJson(`${k.baseUrl}/api/articles`, { title: 'Terjadwal', body: 'Isi.', publishAt: at }, bearer);
+    const doc = (await (await fetch(`${k.baseUrl}/openapi.json`)).json()) as any;
+    const accepted = doc.components.schemas[doc.paths['/api/articles'].post.responses['202'].content['application/json'].schema.$ref.split('/').pop()];
+    expect(res.body).toMatchObject({ status: 'scheduled', publishAt: at });
+    expect(undocumented(accepted, res.body)).toEqual([]);
+    const id = res.body.alertId as string;
+    const get = await documented('/api/alerts/{id}', 'get');
+    expect(undocumented(get, await alertStatus(k, id))).toEqual([]);
+    const edit = await fetch(`${k.baseUrl}/api/alerts/${id}`, { method: 'PATCH', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Disunting' }) });
+    const edited = (await edit.json()) as Record<string, unknown>;
+    expect(edited).toMatchObject({ state: 'scheduled', title: 'Disunting', publishAt: at });
+    expect(undocumented(await documented('/api/alerts/{id}', 'patch'), edited)).toEqual([]);
+    await postJson(`${k.baseUrl}/api/alerts/${id}/cancel`, '', bearer);
+
+    const original = await publish(k, { title: 'Asal' });
+    await waitForAlert(k, original);
+    const update = await publish(k, { title: 'Pembaruan', updates: original });
+    const followUp = await waitForAlert(k, update);
+    expect(followUp).toMatchObject({ updates: original, threadRoot: original });
+    expect(undocumented(get, followUp)).toEqual([]);
   });
 });

@@ -95,3 +95,24 @@ describe('message template (built once, personalised per recipient)', () => {
     ).rejects.toBeInstanceOf(TemplateError);
   });
 });
+
+describe('threading header slots (follow-up alerts)', () => {
+  test('In-Reply-To and References carry each reader\'s own values, once each, and a subject cannot reach them', async () => {
+    const template = await MessageTemplate.build({
+      from: '"Kilat Berita" <alerts@kilat.example>',
+      messageIdDomain: 'kilat.example',
+      // A subject that looks like the headers: it is article text, encoded by MailComposer, never a header.
+      rendered: { subject: 'Gempa\r\nIn-Reply-To: <palsu@x>', html: ['<p>Isi</p>'], text: ['Isi\n'] },
+      slots: ['IN_REPLY_TO', 'REFERENCES'],
+      headers: { 'In-Reply-To': [{ slot: 'IN_REPLY_TO' }], References: [{ slot: 'REFERENCES' }] },
+    });
+    const raw = template.personalise({ to: 'ani@contoh.co.id', slots: { IN_REPLY_TO: '<k1.a.a2.0@kilat.example>', REFERENCES: '<k1.a.a1.0@kilat.example>\r\n <k1.a.a2.0@kilat.example>' } });
+    const header = raw.slice(0, raw.indexOf('\r\n\r\n'));
+    expect(header.match(/^In-Reply-To:/gim)).toHaveLength(1);
+    expect(header.match(/^References:/gim)).toHaveLength(1);
+    const m = await simpleParser(raw);
+    expect(m.inReplyTo).toBe('<k1.a.a2.0@kilat.example>');
+    expect(m.references).toEqual(['<k1.a.a1.0@kilat.example>', '<k1.a.a2.0@kilat.example>']);
+    expect(m.subject).toBe('Gempa In-Reply-To: <palsu@x>');
+  });
+});

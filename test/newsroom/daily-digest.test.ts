@@ -39,12 +39,20 @@ describe('daily digest option', () => {
     expect(nonConfirmation('kilat@contoh.co.id').map((m) => m.parsed.subject)).toEqual(['Gempa guncang Maluku']);
     expect(nonConfirmation('harian@contoh.co.id')).toHaveLength(0);
 
+    // a story scheduled for later is not news yet: the digest leaves it out
+    const later = await postJson(`${k.baseUrl}/api/articles`, { title: 'Sidang putusan nanti sore', body: 'Belum terjadi.', locale: 'id', publishAt: new Date(Date.now() + 3600_000).toISOString() }, bearer);
+    expect(later.body.status).toBe('scheduled');
+
     // the daily tick (normally at DIGEST_TIME): harian gets one digest with both stories
     await k.api.core.queues.digest.add('digest', {});
     const [digest] = await waitUntil(async () => (nonConfirmation('harian@contoh.co.id').length ? nonConfirmation('harian@contoh.co.id') : undefined), 10_000, 'digest');
     expect(digest!.parsed.subject).toMatch(/^Rangkuman berita Kilat, /);
     expect(digest!.parsed.text).toContain('Gempa guncang Maluku');
     expect(digest!.parsed.text).toContain('Resep rendang hemat');
+    expect(digest!.parsed.text).not.toContain('Sidang putusan nanti sore');
+    // Cancelled, and its delayed fan-out job dropped, so the queues can drain below.
+    await postJson(`${k.baseUrl}/api/alerts/${later.body.alertId}/cancel`, '', bearer);
+    await (await k.api.core.queues.fanout.getJob(`fanout-${later.body.alertId}`))!.remove();
     expect(digest!.parsed.html).toContain('RANGKUMAN HARIAN');
     expect(digest!.raw).toMatch(/^List-Unsubscribe: .*\/unsubscribe\?token=/m);
     // its unsubscribe link works like an alert's

@@ -47,4 +47,22 @@ describe('alerts orphaned at start', () => {
     expect(new Set(subjects('Yatim piatu')).size).toBe(READERS);
     expect(subjects('Yatim dibatalkan')).toEqual([]);
   });
+
+  test('a scheduled alert whose delayed fan-out job never got enqueued fires at its time once workers start', async () => {
+    await k.workers?.close();
+    k.workers = undefined;
+    const title = 'Yatim terjadwal';
+    const at = Date.now() + 1500;
+    const { id } = await k.api.core.alerts.create(toArticle({ title, body: `${title}.\n\nParagraf kedua.` }, 'id'), Date.now(), { publishAt: at, input: { title, body: title } });
+    expect(await k.api.core.queues.fanout.getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
+
+    k.workers = await startWorkers(k.config, pino({ level: 'silent' }));
+    const done = await waitUntil(async () => {
+      const s = await alertStatus(k, id);
+      return s.state === 'completed' ? s : undefined;
+    }, 60_000, 'the orphaned scheduled alert completed');
+    expect(Date.parse(done.firstSentAt)).toBeGreaterThanOrEqual(at);
+    await waitForDrained(k, 60_000);
+    expect(subjects(title).sort()).toEqual([...emails].sort());
+  });
 });

@@ -1,3 +1,4 @@
+import { DelayedError } from 'bullmq';
 import type { Core } from '../../src/core';
 import { runFanout } from '../../src/alerts/fan-out';
 import type { BatchSender } from '../../src/alerts/send-batch';
@@ -16,8 +17,8 @@ export function fanoutProcessor({ core, sender, onCompleted }: FanoutProcessorDe
     queue: QUEUE_NAMES.fanout,
     concurrency: 2,
     recover: true,
-    async process(job) {
-      const { state } = await runFanout(
+    async process(job, token) {
+      const { state, notBefore } = await runFanout(
         {
           alerts: core.alerts,
           subscribers: core.subscribers,
@@ -29,6 +30,11 @@ export function fanoutProcessor({ core, sender, onCompleted }: FanoutProcessorDe
         },
         job.data.alertId,
       );
+      // An edit moved a scheduled alert later under a job that was already due: wait for the new time.
+      if (notBefore !== undefined) {
+        await job.moveToDelayed(notBefore, token);
+        throw new DelayedError();
+      }
       // An alert with no recipients (or a digest-only one) completes in the fan-out itself.
       if (state === 'completed') await onCompleted(job.data.alertId);
     },

@@ -1,7 +1,8 @@
 --[[
   Pause, resume or cancel. 'autopause' is Kilat pausing an alert itself (the relay refused it)
   with a reason for the operator. Resume re-runs the completion check, since the last batch may
-  have finished while the alert was paused.
+  have finished while the alert was paused. A scheduled alert can be cancelled (it then never
+  fires), not paused (edit its time instead); resuming it changes nothing.
 
   KEYS[1] alert  KEYS[2] batches done  KEYS[3] reopened
   ARGV[1] action ('pause' | 'autopause' | 'resume' | 'cancel')  ARGV[2] now (ms)  ARGV[3] reason
@@ -24,7 +25,7 @@ if action == 'pause' or action == 'autopause' then
   end
   return {'changed', 'paused'}
 elseif action == 'resume' then
-  if state == 'queued' or state == 'sending' then return {'same', state} end
+  if state == 'queued' or state == 'sending' or state == 'scheduled' then return {'same', state} end
   if state ~= 'paused' then return {'conflict', state} end
   local to = redis.call('HGET', KEYS[1], 'pausedFrom') or 'sending'
   redis.call('HSET', KEYS[1], 'state', to)
@@ -33,7 +34,7 @@ elseif action == 'resume' then
   return {'changed', to}
 elseif action == 'cancel' then
   if state == 'cancelled' then return {'same', state} end
-  if state ~= 'queued' and state ~= 'sending' and state ~= 'paused' then return {'conflict', state} end
+  if state ~= 'queued' and state ~= 'sending' and state ~= 'paused' and state ~= 'scheduled' then return {'conflict', state} end
   redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[2])
   redis.call('HDEL', KEYS[1], 'pausedFrom')
   return {'changed', 'cancelled'}

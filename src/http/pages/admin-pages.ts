@@ -28,6 +28,8 @@ fieldset { border: 0; padding: 0; margin: .75rem 0 0; } legend { font-weight: 60
 .actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-top: 1rem; }
 button { font: inherit; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
+.actions > .grow { flex: 1 1 16rem; max-width: 26rem; }
+a.button { display: inline-block; font-weight: 700; padding: .6rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: #fff; color: var(--accent); text-decoration: none; }
 button.link { background: none; border: 0; padding: 0; text-decoration: underline; font-weight: 400; }
 :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 progress { width: 8rem; height: 1rem; accent-color: var(--accent); }
@@ -109,13 +111,20 @@ export interface ArticleFormValues {
   testTo?: string;
   /** Lines the editor chose to keep although Kilat would leave them out. */
   keep?: string[];
+  /** Send at this time instead of now (ISO 8601 with offset). */
+  publishAt?: string;
+  /** An update of this alert (and its headline, shown above the form). */
+  updates?: string;
+  updatesTitle?: string;
 }
 
 export function composeForm(topics: string[], topicNames: Record<string, string>, v: ArticleFormValues, message?: { kind: 'ok' | 'error'; text: string }): SafeHtml {
   return html`<section aria-labelledby="compose-h">
-<h2 id="compose-h">New alert</h2>
+<h2 id="compose-h">${v.updates ? `Update of alert ${v.updates}` : 'New alert'}</h2>
 ${message ? html`<p class="${message.kind}" role="${message.kind === 'error' ? 'alert' : 'status'}">${message.text}</p>` : ''}
+${v.updates ? html`<p class="note" id="update-note">Readers who got “${v.updatesTitle ?? `alert ${v.updates}`}” receive this as an update in the same conversation, under its subject; new readers get it as an ordinary alert. Put what changed in the summary: it comes first.</p>` : ''}
 <form method="post" action="/admin/preview" id="compose">
+  ${v.updates ? html`<input type="hidden" name="updates" value="${v.updates}"><input type="hidden" name="updatesTitle" value="${v.updatesTitle ?? ''}">` : ''}
   ${(v.keep ?? []).map((k) => html`<input type="hidden" name="keep" value="${k}">`)}
   <label for="title">Headline</label>
   <input id="title" name="title" type="text" maxlength="300" required value="${v.title ?? ''}">
@@ -137,11 +146,14 @@ ${message ? html`<p class="${message.kind}" role="${message.kind === 'error' ? '
   <fieldset class="inline"><legend>Kind</legend>
     <label><input type="checkbox" name="breaking" value="false"${v.breaking === false ? html` checked` : ''}> Not breaking: daily digest only</label>
   </fieldset>
+  <label for="publishAt">Send at (optional; empty sends now)</label>
+  <input id="publishAt" name="publishAt" type="text" inputmode="numeric" placeholder="2026-12-02T14:00+07:00" value="${v.publishAt ?? ''}" aria-describedby="publishAt-help">
+  <p class="note" id="publishAt-help">ISO 8601 with the UTC offset, at most 30 days ahead. The alert waits as scheduled; you can reschedule or cancel it until then.</p>
   <div class="actions">
     <button type="submit" class="secondary">Preview</button>
     <div><label for="testTo">Test address</label><input id="testTo" name="testTo" type="email" autocomplete="email" value="${v.testTo ?? ''}"></div>
     <button type="submit" class="secondary" formaction="/admin/test-send">Send test</button>
-    <button type="submit" formaction="/admin/publish">Publish alert</button>
+    <button type="submit" formaction="/admin/publish">${v.updates ? 'Publish update' : 'Publish alert'}</button>
   </div>
 </form>
 </section>`;
@@ -217,8 +229,14 @@ export function alertDetail(a: AlertStatus & { p90Seconds?: number }, curve: Saf
   const controls: { action: string; label: string; when: string[] }[] = [
     { action: 'pause', label: 'Pause', when: ['queued', 'sending'] },
     { action: 'resume', label: 'Resume', when: ['paused'] },
-    { action: 'cancel', label: 'Cancel alert', when: ['queued', 'sending', 'paused'] },
+    { action: 'cancel', label: 'Cancel alert', when: ['scheduled', 'queued', 'sending', 'paused'] },
   ];
+  const scheduled =
+    a.state === 'scheduled'
+      ? html`<form method="post" action="/admin/alerts/${a.id}/reschedule" class="actions" id="reschedule"><div class="grow"><label for="publishAt">Send at</label><input id="publishAt" name="publishAt" type="text" required value="${a.publishAt ?? ''}"></div><button type="submit" class="secondary">Reschedule</button></form>`
+      : '';
+  // An update makes sense once the alert has gone out (or started to); a scheduled one is edited instead.
+  const update = a.state !== 'scheduled' && a.state !== 'failed' ? html`<p><a class="button" id="update-alert" href="/admin?updates=${a.id}">Update this alert</a></p>` : '';
   const available = controls.filter((c) => c.when.includes(a.state));
   return html`<section>
 <p><a href="/admin">← All alerts</a></p>
@@ -226,15 +244,19 @@ export function alertDetail(a: AlertStatus & { p90Seconds?: number }, curve: Saf
 <dt>Headline</dt><dd>${a.title}</dd>
 <dt>State</dt><dd class="state">${a.state}${a.state === 'paused' && a.pausedBy === 'kilat' ? ' by Kilat' : ''}</dd>
 ${a.reason ? html`<dt>Reason</dt><dd class="reason" id="alert-reason">${a.reason}${a.state === 'paused' && a.pausedBy === 'kilat' ? html` <strong>Nothing was counted against any subscriber. Fix it, then resume.</strong>` : ''}</dd>` : ''}
-<dt>Progress</dt><dd><progress max="100" value="${percent(a)}" aria-label="Progress">${percent(a)}%</progress> ${a.sent} sent, ${a.failed} failed, ${a.skipped} skipped of ${a.total}</dd>
+${a.state === 'scheduled' ? '' : html`<dt>Progress</dt><dd><progress max="100" value="${percent(a)}" aria-label="Progress">${percent(a)}%</progress> ${a.sent} sent, ${a.failed} failed, ${a.skipped} skipped of ${a.total}</dd>`}
 <dt>Language and topics</dt><dd>${a.locale}${a.topics.length ? html` · ${a.topics.join(', ')}` : ''}</dd>
 <dt>Created</dt><dd>${a.createdAt}</dd>
+${a.publishAt ? html`<dt>${a.state === 'scheduled' ? 'Scheduled for' : 'Was scheduled for'}</dt><dd id="publish-at">${a.publishAt}</dd>` : ''}
+${a.updates ? html`<dt>Update of</dt><dd><a href="/admin/alerts/${a.updates}">alert ${a.updates}</a>${a.threadRoot && a.threadRoot !== a.updates ? html` (story started with <a href="/admin/alerts/${a.threadRoot}">alert ${a.threadRoot}</a>)` : ''}</dd>` : ''}
 ${a.completedAt ? html`<dt>Completed</dt><dd>${a.completedAt}</dd>` : ''}
 ${a.p90Seconds !== undefined ? html`<dt>Publish to 90% sent</dt><dd>${a.p90Seconds.toFixed(2)} s</dd>` : ''}
 </dl>
+${scheduled}
 ${available.length ? html`<div class="actions">${available.map((c) => html`<form method="post" action="/admin/alerts/${a.id}/${c.action}"><button type="submit"${c.action === 'cancel' ? '' : html` class="secondary"`}>${c.label}</button></form>`)}</div>` : ''}
+${update}
 </section>
-<section aria-labelledby="curve-h"><h2 id="curve-h">Delivery curve</h2>${curve}</section>`;
+<section aria-labelledby="curve-h"><h2 id="curve-h">Delivery curve</h2>${a.state === 'scheduled' ? html`<p>Nothing sent yet: the alert goes out at its scheduled time.</p>` : curve}</section>`;
 }
 
 const share = (n: number, of: number) => (of > 0 ? `${((n / of) * 100).toFixed(n > 0 && n / of < 0.001 ? 2 : 1)}% of sent` : '');

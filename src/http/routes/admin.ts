@@ -10,8 +10,8 @@ import type { Keys } from '../../keys';
 import type { Logger } from '../../logger';
 import { maskEmail } from '../../logger';
 import type { AlertStore } from '../../alerts/alert-store';
-import { articleSchema, readArticle, toArticle, type ArticleInput } from '../../article';
-import type { PublishResult } from '../../alerts/publish';
+import { readArticle, toArticle } from '../../article';
+import { followUpOf, PublishRefused, publishSchema, type EditInput, type PublishInput, type PublishResult, type editScheduled } from '../../alerts/publish';
 import type { Previewer } from '../../newsroom/preview';
 import type { SignupStats } from '../../subscribers/signup-stats';
 import { signupStatsSection } from '../pages/embed-pages';
@@ -33,7 +33,8 @@ export interface AdminDeps {
   keys: Keys;
   alerts: AlertStore;
   previewer: Previewer;
-  publish(input: ArticleInput): Promise<PublishResult>;
+  publish(input: PublishInput): Promise<PublishResult>;
+  editScheduled(alertId: string, patch: EditInput): ReturnType<typeof editScheduled>;
   queues: Queue[];
   topicNames: Record<string, string>;
   /** Sign-ups per source and day (issue 12), shown under the alerts; optional. */
@@ -41,6 +42,13 @@ export interface AdminDeps {
 }
 
 const ACTIVE = new Set(['queued', 'sending', 'paused']);
+
+/** A time typed in the form: ISO 8601 with an offset; seconds may be left out (14:00+07:00). */
+function formTime(v: string | undefined): string | undefined {
+  const t = v?.trim();
+  if (!t) return undefined;
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/i.test(t) ? t.replace(/(T\d{2}:\d{2})/, '$1:00') : t;
+}
 
 /** The last 30 days of sign-ups per source (the articles that bring readers in). */
 async function signupSources(stats: SignupStats, now = Date.now()) {
@@ -61,7 +69,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   const viewer = requireScope('read', 'publish');
   const editor = requireScope('publish');
   const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 50 });
-  const schema = articleSchema(config.topics);
+  const schema = publishSchema(config.topics);
   router.use('/admin', cookieParser());
 
   const page = (res: Response, status: number, title: string, body: SafeHtml, opts: { signedIn?: boolean; refreshSeconds?: number } = {}) =>
@@ -120,9 +128,14 @@ export function adminRoutes(deps: AdminDeps): Router {
     });
   };
 
-  router.get('/admin', viewer, async (_req, res) => dashboard(res, 200, {}));
+  // ?updates=<id>: the form for an update of that alert ("Update this alert" on its page).
+  router.get('/admin', viewer, async (req, res) => {
+    const target = typeof req.query.updates === 'string' && /^[1-9][0-9]{0,15}$/.test(req.query.updates) ? await deps.alerts.status(req.query.updates) : undefined;
+    if (!target) return dashboard(res, 200, {});
+    await dashboard(res, 200, { updates: target.id, updatesTitle: target.title, title: target.title, url: target.url, locale: target.locale, topics: target.topics });
+  });
 
-  const readForm = (req: Request): { values: ArticleFormValues; input?: ArticleInput; error?: string } => {
+  const readForm = (req: Request): { values: ArticleFormValues; input?: PublishInput; error?: string } => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
     const topics = (Array.isArray(b.topics) ? b.topics : b.topics === undefined ? [] : [b.topics]).filter((t): t is string => typeof t === 'string');
@@ -136,12 +149,17 @@ export function adminRoutes(deps: AdminDeps): Router {
       breaking: b.breaking === 'false' ? false : undefined,
       testTo: str(b.testTo),
       keep: (Array.isArray(b.keep) ? b.keep : b.keep === undefined ? [] : [b.keep]).filter((k): k is string => typeof k === 'string'),
+      publishAt: str(b.publishAt),
+      updates: str(b.updates),
+      updatesTitle: str(b.updatesTitle),
     };
     const draft: Record<string, unknown> = { title: values.title ?? '', body: values.body ?? '', locale: values.locale, topics };
     if (values.url?.trim()) draft.url = values.url.trim();
     if (values.summary?.trim()) draft.summary = values.summary;
     if (values.breaking === false) draft.breaking = false;
     if (values.keep!.length > 0) draft.keep = values.keep;
+    if (formTime(values.publishAt)) draft.publishAt = formTime(values.publishAt);
+    if (values.updates?.trim()) draft.updates = values.updates.trim();
     const parsed = schema.safeParse(draft);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
@@ -153,8 +171,16 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/admin/preview', editor, form, async (req, res) => {
     const { values, input, error } = readForm(req);
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
-    const { article, leftOut } = readArticle(input, config.defaultLocale, config.articleBoilerplate);
-    const preview = await deps.previewer.preview(article);
+    const { publishAt: _at, updates, ...articleInput } = input;
+    const { article, leftOut } = readArticle(articleInput, config.defaultLocale, config.articleBoilerplate);
+    let update: { subject: string } | undefined;
+    try {
+      update = updates ? { subject: (await followUpOf(deps.alerts, updates)).subject } : undefined;
+    } catch (err) {
+      if (err instanceof PublishRefused) return dashboard(res, 400, values, undefined, { kind: 'error', text: err.message });
+      throw err;
+    }
+    const preview = await deps.previewer.preview(article, update);
     await dashboard(res, 200, values, html`${leftOutSection(leftOut, 'compose')}${previewSection(preview)}`);
   });
 
@@ -177,9 +203,15 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/admin/publish', editor, form, async (req, res) => {
     const { values, input, error } = readForm(req);
     if (!input) return dashboard(res, 400, values, undefined, { kind: 'error', text: error! });
-    const r = await deps.publish(input);
-    if (r.created) await deps.access.record(req, res, 'alert.publish', { alertId: r.alertId });
-    deps.logger.info({ alertId: r.alertId, created: r.created }, 'published from /admin');
+    let r: PublishResult;
+    try {
+      r = await deps.publish(input);
+    } catch (err) {
+      if (err instanceof PublishRefused) return dashboard(res, err.code === 'update_target_not_found' ? 422 : 400, values, undefined, { kind: 'error', text: err.message });
+      throw err;
+    }
+    if (r.created) await deps.access.record(req, res, r.publishAt ? 'alert.schedule' : 'alert.publish', { alertId: r.alertId });
+    deps.logger.info({ alertId: r.alertId, created: r.created, publishAt: r.publishAt }, 'published from /admin');
     res.redirect(303, `/admin/alerts/${r.alertId}${r.created ? '' : '?duplicate=1'}`);
   });
 
@@ -189,19 +221,44 @@ export function adminRoutes(deps: AdminDeps): Router {
     return id;
   };
 
-  router.get('/admin/alerts/:id', viewer, async (req, res) => {
-    const id = alertId(req.params.id);
+  const alertPage = async (res: Response, httpStatus: number, id: string, note: SafeHtml | string) => {
     const status = await deps.alerts.status(id);
     if (!status) throw new HttpError(404, 'alert_not_found', 'No such alert.');
     const [curve, p90] = await Promise.all([readCurve(deps.redis, deps.keys, id), deps.redis.hget(deps.keys.alert(id), 'p90Seconds')]);
-    const note = req.query.duplicate ? html`<p class="ok" role="status">This article was already published as alert ${id}; nothing was sent again.</p>` : '';
     page(
       res,
-      200,
+      httpStatus,
       `Alert ${id}`,
       html`${note}${alertDetail({ ...status, p90Seconds: p90 ? Number(p90) : undefined }, deliveryCurve(curve, Date.parse(status.createdAt), status.total, !ACTIVE.has(status.state)))}${alertOutcomesSection(status, config.clickTracking)}`,
       { refreshSeconds: ACTIVE.has(status.state) ? 3 : undefined },
     );
+  };
+
+  router.get('/admin/alerts/:id', viewer, async (req, res) => {
+    const id = alertId(req.params.id);
+    await alertPage(res, 200, id, req.query.duplicate ? html`<p class="ok" role="status">This article was already published as alert ${id}; nothing was sent again.</p>` : '');
+  });
+
+  // Moves a scheduled alert to another time (the rest of it is edited through PATCH /api/alerts/:id).
+  router.post('/admin/alerts/:id/reschedule', editor, form, async (req, res) => {
+    const id = alertId(req.params.id);
+    const at = formTime(String((req.body as Record<string, unknown> | undefined)?.publishAt ?? ''));
+    const parsed = schema.shape.publishAt.safeParse(at);
+    let problem: string | undefined = !at || !parsed.success ? 'Send at: give a time such as 2026-12-02T14:00+07:00.' : undefined;
+    if (!problem) {
+      try {
+        const r = await deps.editScheduled(id, { publishAt: at });
+        if (r === 'not_found') throw new HttpError(404, 'alert_not_found', 'No such alert.');
+        if (r !== 'changed') problem = `A ${r.conflict} alert cannot be rescheduled.`;
+        else await deps.access.record(req, res, 'alert.edit', { alertId: id, fields: 'publishAt' });
+      } catch (err) {
+        if (!(err instanceof PublishRefused)) throw err;
+        problem = err.message;
+      }
+    }
+    deps.logger.info({ alertId: id, publishAt: at, ok: !problem }, 'alert rescheduled from /admin');
+    if (problem) return alertPage(res, 400, id, html`<p class="error" role="alert">${problem}</p>`);
+    res.redirect(303, `/admin/alerts/${id}`);
   });
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
