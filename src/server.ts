@@ -34,7 +34,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
   const { catalog, publish } = core;
   // The API renders previews and sends single test copies itself; alerts go through the workers.
   const { transport, mailer } = createMailing(core);
-  const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
+  const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all(), redisFailovers: () => core.redisWatch.failovers });
   const previewer = createPreviewer({ mailer, publicUrl: config.publicUrl });
   const app = createApp({
     config,
