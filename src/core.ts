@@ -6,6 +6,7 @@ import { createQueues, type Queues } from './queues';
 import { createRedis, type Redis, type RedisRole } from './redis';
 import { createDurableWrites, type DurableWrites } from './durable-writes';
 import { watchRedis, type RedisWatch } from './redis-watch';
+import { createReplicaConfirm } from './redis-replicas';
 import type { ArticleInput } from './article';
 import { AlertStore } from './alerts/alert-store';
 import { publishArticle, type PublishResult } from './alerts/publish';
@@ -70,7 +71,8 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
   const redis = createRedis(config.redisUrl, role, { failoverWaitMs: config.redisFailoverWaitMs });
   // The one log line per outage (and one when it ends): the queues share this client and stay quiet (src/queues.ts).
   const redisWatch = watchRedis({ redis, logger });
-  const durable = createDurableWrites({ logger });
+  // Writes of what already happened are confirmed on a replica before they count (redis-replicas.ts).
+  const durable = createDurableWrites({ logger, replicas: createReplicaConfirm({ redis, maxWaitMs: config.redisFailoverWaitMs }) });
   const keys = createKeys(config.keyPrefix);
   // The current key signs; previous keys (SECRET_KEY_PREVIOUS) still verify links in emails already sent.
   const secrets = [config.secretKey, ...config.previousSecretKeys];

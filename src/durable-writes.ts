@@ -1,4 +1,5 @@
 import type { Logger } from './logger';
+import type { ReplicaConfirm } from './redis-replicas';
 
 /** Thrown by a write that was still not in Redis when the process shut down (it has been logged). */
 export class NotRecordedError extends Error {
@@ -13,9 +14,11 @@ export interface DurableWrites {
    * Runs `write` until Redis takes it: a write that records something that already happened outside
    * Redis (a message the relay accepted, a bounce) must not fail the job, or its retry redoes the
    * work. `write` must be idempotent (a retry may follow a write whose reply was lost). `what` and
-   * `ids` name it in the shutdown log line should it never get through.
+   * `ids` name it in the shutdown log line should it never get through. With `confirmOn` (a key the
+   * write touches) it only counts as done once a replica of that key's master has it too: a master
+   * that dies first takes the write with it, and `write` runs again on the one promoted.
    */
-  run<T>(what: string, ids: Record<string, unknown>, write: () => Promise<T>): Promise<T>;
+  run<T>(what: string, ids: Record<string, unknown>, write: () => Promise<T>, opts?: { confirmOn?: string }): Promise<T>;
   /** Writes still waiting for Redis. */
   readonly waiting: number;
   /**
@@ -27,7 +30,7 @@ export interface DurableWrites {
 
 /** Errors that mean "Redis is not there right now", not "this command is wrong". */
 const UNAVAILABLE =
-  /Too many Cluster redirections|Connection is closed|Cluster isn't ready|ClusterAllFailedError|Failed to refresh slots cache|MaxRetriesPerRequest|Reached the max retries|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|Stream isn't writeable|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|NOREPLICAS|All sentinels are unreachable|timed out/i;
+  /Too many Cluster redirections|Connection is closed|Command aborted due to connection close|Cluster isn't ready|ClusterAllFailedError|Failed to refresh slots cache|MaxRetriesPerRequest|Reached the max retries|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|Stream isn't writeable|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|NOREPLICAS|All sentinels are unreachable|timed out/i;
 
 export const isRedisUnavailable = (err: unknown): boolean => UNAVAILABLE.test(String((err as Error)?.message ?? err));
 
@@ -39,7 +42,7 @@ const MAX_DELAY_MS = 2000;
  * spinning while Redis is away), and only for errors that say Redis is unavailable; any other error
  * (a bug, a script error) fails at once as before.
  */
-export function createDurableWrites(deps: { logger: Logger }): DurableWrites {
+export function createDurableWrites(deps: { logger: Logger; replicas?: ReplicaConfirm }): DurableWrites {
   let deadline: number | undefined;
   const waiters = new Set<() => void>();
   let waiting = 0;
@@ -61,11 +64,15 @@ export function createDurableWrites(deps: { logger: Logger }): DurableWrites {
     deps.logger.error({ ...entry.ids, err: entry.err ?? 'no answer from Redis' }, `not recorded in Redis before shutdown: ${entry.what}`);
   };
 
-  async function attempt<T>(entry: { what: string; ids: Record<string, unknown>; err?: string; logged?: boolean }, write: () => Promise<T>): Promise<T> {
+  async function attempt<T>(entry: { what: string; ids: Record<string, unknown>; err?: string; logged?: boolean }, write: () => Promise<T>, confirmOn?: string): Promise<T> {
     let delay = FIRST_DELAY_MS;
+    const replicas = confirmOn === undefined ? undefined : deps.replicas;
     for (;;) {
       try {
-        return await write();
+        const since = replicas?.epoch() ?? 0;
+        const result = await write();
+        await replicas?.confirm(confirmOn!, since);
+        return result;
       } catch (err) {
         if (!isRedisUnavailable(err)) throw err;
         entry.err = (err as Error).message;
@@ -80,10 +87,10 @@ export function createDurableWrites(deps: { logger: Logger }): DurableWrites {
   }
 
   return {
-    run(what, ids, write) {
+    run(what, ids, write, opts) {
       const entry = { what, ids };
       waiting++;
-      const p = attempt(entry, write).finally(() => {
+      const p = attempt(entry, write, opts?.confirmOn).finally(() => {
         waiting--;
         pending.delete(p);
       });

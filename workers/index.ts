@@ -31,6 +31,9 @@ import { afterStart } from './start-up';
  */
 const RECOVERY = { lockDuration: 6000, stalledInterval: 2000, maxStalledCount: 5 } as const;
 
+/** BullMQ's words for a job whose lock is no longer this run's. */
+const LOCK_LOST = /could not renew lock for job|Missing lock for job|Lock mismatch for job/;
+
 /** How long, on shutdown, writes of what already happened keep waiting for Redis (see src/shutdown.ts's 15 s). */
 const SHUTDOWN_WRITE_GRACE_MS = 8000;
 
@@ -104,7 +107,13 @@ function startWorker(p: QueueProcessor, opts: { connection: ReturnType<typeof cr
   const w = new Worker(p.queue, (job, token) => p.process(job, token), { connection, prefix, concurrency: p.concurrency, ...(p.recover ? RECOVERY : {}) });
   // Redis away is one event, logged once by the core's failover watch (src/redis-watch.ts); each
   // worker's reconnect attempts are the same event again.
-  w.on('error', (err) => (isRedisUnavailable(err) ? logger.debug : logger.error).call(logger, { queue: w.name, err: err.message }, 'worker error'));
+  w.on('error', (err) => {
+    if (isRedisUnavailable(err)) return logger.debug({ queue: w.name, err: err.message }, 'worker error');
+    // A failover can lose the write that gave a job to this run, or outlast its lock: the job went
+    // back to the queue and another run has it (the batch stops itself, see BatchTakenOverError).
+    if (LOCK_LOST.test(err.message)) return logger.warn({ queue: w.name, err: err.message }, 'job lock lost; another run has the job');
+    logger.error({ queue: w.name, err: err.message }, 'worker error');
+  });
   // Retries are expected; only the attempt that gives up is worth an error line.
   w.on('failed', (job, err) => {
     if (!job) return;

@@ -104,7 +104,7 @@ function sentLedger(alerts: AlertStore, alertId: string, keep: Keep) {
     while (pending.length > 0) {
       const ids = pending;
       pending = [];
-      recorded += await keep('sent ledger', { alertId, outcome: 'sent', subscriberIds: ids }, () => alerts.record(alertId, 'sent', ids));
+      recorded += await keep('sent ledger', { alertId, outcome: 'sent', subscriberIds: ids }, () => alerts.record(alertId, 'sent', ids), alerts.homeKey(alertId));
     }
   };
   const start = () => {
@@ -136,8 +136,11 @@ function sentLedger(alerts: AlertStore, alertId: string, keep: Keep) {
   };
 }
 
-/** Runs a write that records what already happened: through DurableWrites when there are any. */
-type Keep = <T>(what: string, ids: Record<string, unknown>, write: () => Promise<T>) => Promise<T>;
+/**
+ * Runs a write that records what already happened: through DurableWrites when there are any, with
+ * `confirmOn` only done once a replica has it (a failover must not lose it, see redis-replicas.ts).
+ */
+type Keep = <T>(what: string, ids: Record<string, unknown>, write: () => Promise<T>, confirmOn?: string) => Promise<T>;
 
 /** Thrown when a batch must be retried because Redis stopped answering while it sent (all it sent is recorded). */
 export class RedisAwayError extends Error {
@@ -207,7 +210,14 @@ const aboutTransaction = (err: unknown, f: RelayFailure) => {
 
 export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   const templates = new Map<string, Promise<MessageTemplate>>();
-  const keep: Keep = (what, ids, write) => (deps.durable ? deps.durable.run(what, ids, write) : write());
+  const keep: Keep = (what, ids, write, confirmOn) => (deps.durable ? deps.durable.run(what, ids, write, { confirmOn }) : write());
+  /**
+   * A batch finished: the alert completes on the last one, so a finish lost in a failover (the old
+   * master acknowledged it, then died before its replica had it, while BullMQ's job completion went
+   * to the new one) would leave the alert sending for ever. Retried and confirmed like the ledger.
+   */
+  const finishBatch = (alertId: string, batch: BatchRef, settled: number) =>
+    keep('batch finish', { alertId, batch: `${batch.shard}:${batch.after}:${batch.upTo}`, settled }, () => deps.alerts.finishBatch(alertId, batch, settled), deps.alerts.homeKey(alertId));
 
   function templateFor(alert: AlertRecord): Promise<MessageTemplate> {
     let t = templates.get(alert.id);
@@ -313,7 +323,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         await deps.alerts.setReason(alertId, stale);
         const n = await deps.alerts.record(alertId, 'skipped', recipients.map((r) => r.id));
         const settled = inRange.length - (await deps.alerts.unsettled(alertId, inRange)).length;
-        const state = await deps.alerts.finishBatch(alertId, batch, settled);
+        const state = await finishBatch(alertId, batch, settled);
         log.warn({ skipped: skipped.length + n, state, reason: stale }, 'batch not sent: alert is stale');
         return { sent: 0, failed: 0, skipped: skipped.length + n, retry: 0, state };
       }
@@ -485,7 +495,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         return { sent, failed, skipped: skipped.length, retry: owedAgain, state: (await deps.alerts.state(alertId)) ?? 'missing' };
       }
       const settled = inRange.length - unsettled.length;
-      const state = await deps.alerts.finishBatch(alertId, batch, settled);
+      const state = await finishBatch(alertId, batch, settled);
       log.info({ sent, failed, skipped: skipped.length, state }, 'batch done');
       return { sent, failed, skipped: skipped.length, retry: 0, state };
     },

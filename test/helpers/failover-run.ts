@@ -66,7 +66,13 @@ export async function alertThroughFailover(opts: {
     },
     180_000,
     'the alert to complete',
-  );
+  ).catch(async (err: unknown) => {
+    // A stall must say where it stopped: the alert's counts, each job state of the send queue, the worker's last lines.
+    const status = await fetch(`${k.baseUrl}/api/alerts/${alertId}`, { headers: bearer }).then((r) => r.text(), (e: Error) => e.message);
+    const counts = await k.api.core.queues.send.getJobCounts().catch((e: Error) => e.message);
+    process.stdout.write(`\n${opts.label}: stalled; alert ${status}; send queue ${JSON.stringify(counts)}\n${worker.lines.slice(-60).join('\n')}\n`);
+    throw err;
+  });
   // Everyone recorded as sent has been accepted by the SMTP server; wait until the capture has them all.
   await waitUntil(async () => new Set(delivered()).size >= recipients.length || undefined, 30_000, 'every copy to arrive').catch(() => undefined);
 

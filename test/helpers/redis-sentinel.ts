@@ -12,8 +12,14 @@ export interface TestSentinels {
   sentinels: string;
   masterPort: number;
   replicaPort: number;
-  /** SIGKILLs the master (a crash: no shutdown, nothing handed over). */
+  /** SIGKILLs the master (a crash: no shutdown, nothing handed over), and thaws a replica frozen by lagReplica. */
   killMaster(): Promise<void>;
+  /**
+   * Makes the replica fall behind while it stays connected, as a busy or distant one does: frozen
+   * (SIGSTOP), with the replication link's socket buffers filled by a large value, so whatever the
+   * master acknowledges from now on stays in its own output buffer, and dies with it.
+   */
+  lagReplica(): Promise<void>;
   /** Resolves once every sentinel names the replica as the master. */
   waitForPromotion(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -41,7 +47,8 @@ export async function startTestSentinels(): Promise<TestSentinels> {
     const master = redisServer(masterPort, []);
     procs.push(master);
     await until(async () => (await ask(masterPort, (r) => r.ping())) === 'PONG', 'the master to start');
-    procs.push(redisServer(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]));
+    const replica = redisServer(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]);
+    procs.push(replica);
     await until(async () => /master_link_status:up/.test(String(await ask(replicaPort, (r) => r.info('replication')))), 'the replica to sync');
     const sentinelPorts: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -67,7 +74,15 @@ export async function startTestSentinels(): Promise<TestSentinels> {
       sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`).join(','),
       masterPort,
       replicaPort,
-      killMaster: () => kill(master),
+      async killMaster() {
+        await kill(master);
+        replica.kill('SIGCONT');
+      },
+      async lagReplica() {
+        replica.kill('SIGSTOP');
+        // More than the kernel buffers on both ends of the link hold (a few MB each).
+        await ask(masterPort, (r) => r.set('kilat-test:filler', Buffer.alloc(48 * 1024 * 1024, 120)));
+      },
       async waitForPromotion(timeoutMs = 60_000) {
         await until(
           async () => {
