@@ -22,8 +22,12 @@ export interface ReplicaConfirm {
   confirm(key: string, since: number): Promise<void>;
 }
 
-/** One WAIT's bound; a replica that is connected but silent longer is asked again, up to `maxWaitMs`. */
-const WAIT_MS = 1000;
+/**
+ * One WAIT's bound. WAIT holds up the commands queued behind it on the same connection (the
+ * worker's PING, its other writes), so it is short, and repeated, up to `maxWaitMs`, for a replica
+ * that is connected but slow; a replica that answers acks within a round trip.
+ */
+const WAIT_MS = 100;
 /** How long a master's replica count is trusted before ROLE is asked again. */
 const ROLE_TTL_MS = 5000;
 
@@ -49,8 +53,9 @@ export function createReplicaConfirm(deps: { redis: Redis; maxWaitMs: number }):
     cluster.on('+node', watchNode);
     cluster.on('-node', bump);
   }
-  // Replica counts per key (each key names its master), refreshed every ROLE_TTL_MS.
-  const replicas = new Map<string, { n: number; at: number }>();
+  // Replica counts per key (each key names its master), refreshed every ROLE_TTL_MS and after any
+  // lost connection: a master just promoted has none, and a WAIT for one would only hold the line.
+  const replicas = new Map<string, { n: number; at: number; epoch: number }>();
 
   const exec = async (key: string, args: [string, ...(string | number)[]]): Promise<unknown> => {
     const res = await redis.pipeline().exists(key).call(...args).exec();
@@ -60,13 +65,14 @@ export function createReplicaConfirm(deps: { redis: Redis; maxWaitMs: number }):
   };
   const replicaCount = async (key: string): Promise<number> => {
     const known = replicas.get(key);
-    if (known && Date.now() - known.at < ROLE_TTL_MS) return known.n;
+    if (known && known.epoch === epoch && Date.now() - known.at < ROLE_TTL_MS) return known.n;
+    const asked = epoch;
     const role = (await exec(key, ['ROLE'])) as [string, number, unknown[]?];
     // A replica answering for the key (a failover under way): not where the write went.
     if (role[0] !== 'master') throw new Error(`READONLY: ${key} is served by a ${role[0]}`);
     const n = Array.isArray(role[2]) ? role[2].length : 0;
     if (replicas.size > 1000) replicas.clear();
-    replicas.set(key, { n, at: Date.now() });
+    replicas.set(key, { n, at: Date.now(), epoch: asked });
     return n;
   };
 

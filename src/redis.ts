@@ -72,8 +72,13 @@ export function createRedis(url: string, role: RedisRole, opts: RedisConnectOpti
   }
   const sentinel = sentinelsOf(url);
   if (sentinel) {
-    // ioredis asks the sentinels for the master, reconnects to the new one after a failover, and with
-    // failoverDetector follows +switch-master at once instead of waiting for the old one to time out.
+    // ioredis asks the sentinels for the master on every (re)connect, so a master that dies (its
+    // connections close) is followed to the one promoted. Not with ioredis's failoverDetector: the
+    // detector of a connection that closed by itself stays subscribed to +switch-master, and when that
+    // message lands while the client is reconnecting it aborts the connect and the client ends for
+    // good (status 'end', never retried). That stalled every batch of a worker whose connections hit it.
+    // A master that is demoted while a connection to it stays open answers writes with READONLY:
+    // reconnect (asking the sentinels again) and send the command once more.
     return new Redis({
       lazyConnect: false,
       ...options,
@@ -82,7 +87,7 @@ export function createRedis(url: string, role: RedisRole, opts: RedisConnectOpti
       sentinels: sentinel.nodes,
       name: sentinel.name,
       role: 'master',
-      failoverDetector: true,
+      reconnectOnError: (err) => (/^READONLY/.test(err.message) ? 2 : false),
       sentinelRetryStrategy: (times) => Math.min(times * 200, 2000),
     });
   }
