@@ -5,6 +5,7 @@ import { createRedis, waitForRedis, type Redis } from '../../src/redis';
 import { createReplicaConfirm } from '../../src/redis-replicas';
 import { waitUntil } from '../helpers/kilat';
 import { ask } from '../helpers/redis-probe';
+import { startTestCluster, type TestCluster } from '../helpers/redis-cluster';
 import { SENTINEL_MASTER_NAME, startTestSentinels, type TestSentinels } from '../helpers/redis-sentinel';
 
 /**
@@ -58,5 +59,37 @@ describe('a write of what already happened and a master that dies before its rep
     // Written again on the promoted replica, where the first copy never arrived.
     expect(await ask(s!.replicaPort, (r) => r.getbit(KEY, 5))).toBe(1);
     expect(await client!.getbit(KEY, 5)).toBe(1);
+  });
+});
+
+describe('a confirmed write and a Cluster master that dies before its replica has it (3 masters + 3 replicas)', () => {
+  let cluster: TestCluster | undefined;
+  let client: Redis | undefined;
+  afterAll(async () => {
+    client?.disconnect();
+    await cluster?.stop();
+  });
+
+  test('the write waits for the replica of the master that holds the key, and is there after the failover', async () => {
+    cluster = await startTestCluster({ replicas: 1 });
+    client = createRedis(cluster.url, 'worker', { failoverWaitMs: 15_000 });
+    client.on('error', () => undefined);
+    await waitForRedis(client);
+    const key = '{a7}:sent';
+    const master = await cluster.masterOf(key);
+    const durable = createDurableWrites({ logger: pino({ level: 'silent' }), replicas: createReplicaConfirm({ redis: client, maxWaitMs: 60_000 }) });
+    await cluster.lagReplicaOf(master, '{a7}:filler');
+    let done = false;
+    const write = durable.run('sent ledger', { alertId: '7' }, () => client!.setbit(key, 5, 1), { confirmOn: key }).then(() => {
+      done = true;
+    });
+    await waitUntil(async () => (await ask(master, (r) => r.getbit(key, 5))) === 1, 10_000, 'the master to take the write');
+    expect(done).toBe(false);
+    await cluster.kill(master);
+    await cluster.waitForPromotion(master);
+    await write;
+    const promoted = await cluster.masterOf(key);
+    expect(promoted).not.toBe(master);
+    expect(await ask(promoted, (r) => r.getbit(key, 5))).toBe(1);
   });
 });

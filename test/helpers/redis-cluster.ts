@@ -14,8 +14,14 @@ export interface TestCluster {
   ports: number[];
   /** The port of the master that owns `key`'s slot now. */
   masterOf(key: string): Promise<number>;
-  /** SIGKILLs the node on `port` (a crash: no shutdown, no failover handed over). */
+  /** SIGKILLs the node on `port` (a crash: no shutdown, no failover handed over), and thaws replicas frozen by lagReplicaOf. */
   kill(port: number): Promise<void>;
+  /**
+   * Makes the replica of the master on `masterPort` fall behind while it stays connected (frozen,
+   * its link's buffers filled by a large value written to `fillerKey`, a key of that master): what the
+   * master acknowledges from now on stays in its own output buffer, and dies with it.
+   */
+  lagReplicaOf(masterPort: number, fillerKey: string): Promise<void>;
   /** Resolves once a replica owns the killed master's slots and every live node says the cluster is ok. */
   waitForPromotion(killedPort: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -70,6 +76,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     await stop();
     throw err;
   }
+  const frozen: number[] = [];
   const live = () => ports.filter((p) => procs.get(p)!.exitCode === null && procs.get(p)!.signalCode === null);
   const masterOf = async (key: string) => {
     for (const port of live()) {
@@ -84,7 +91,20 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     url: `redis://127.0.0.1:${ports[0]}?cluster=true`,
     ports,
     masterOf,
-    kill: (port) => kill(procs.get(port)!),
+    async kill(port) {
+      await kill(procs.get(port)!);
+      for (const p of frozen.splice(0)) procs.get(p)!.kill('SIGCONT');
+    },
+    async lagReplicaOf(masterPort, fillerKey) {
+      const nodes = String((await ask(masterPort, (r) => r.cluster('NODES'))) ?? '').split('\n');
+      const masterId = nodes.find((l) => l.includes(`:${masterPort}@`))?.split(' ')[0];
+      const replicaPort = Number(/:(\d+)@/.exec(nodes.find((l) => / (slave|replica) /.test(l) && l.split(' ')[3] === masterId) ?? '')?.[1]);
+      if (!replicaPort) throw new Error(`no replica of ${masterPort}`);
+      procs.get(replicaPort)!.kill('SIGSTOP');
+      frozen.push(replicaPort);
+      // More than the kernel buffers on both ends of the link hold (a few MB each).
+      await ask(masterPort, (r) => r.set(fillerKey, Buffer.alloc(48 * 1024 * 1024, 120)));
+    },
     async waitForPromotion(killedPort, timeoutMs = 60_000) {
       await until(
         async () => {
