@@ -62,19 +62,52 @@ export function findExecutable(name: string, extraDirs: string[] = ['/usr/sbin',
 
 export interface BenchRedis {
   url: string;
-  client: Redis;
+  /** One client per node (one for a standalone Redis), for memory figures; closed by the caller. */
+  clients: Redis[];
+}
+
+const redisArgs = (port: number, dir: string) => ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+
+async function startNode(group: ProcessGroup, port: number, args: string[]): Promise<Redis> {
+  const child = group.spawn('redis-server', args, { stdio: 'ignore' });
+  const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: () => 100 });
+  client.on('error', () => undefined);
+  await connectWhenReady(client, child);
+  return client;
 }
 
 export async function startRedis(group: ProcessGroup, dir: string): Promise<BenchRedis> {
   const port = await freePort();
-  const child = group.spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, retryStrategy: () => 100 });
-  client.on('error', () => undefined);
-  await connectWhenReady(client, child);
-  return { url, client };
+  return { url: `redis://127.0.0.1:${port}`, clients: [await startNode(group, port, redisArgs(port, dir))] };
+}
+
+/**
+ * `masters` redis-server processes joined into a Redis Cluster (no replicas: the bench measures the
+ * cluster path's cost, not failover) with `redis-cli --cluster create`; the URL names it as an
+ * operator would (`?cluster=true&nodes=…`).
+ */
+export async function startRedisCluster(group: ProcessGroup, dir: string, masters: number): Promise<BenchRedis> {
+  const ports: number[] = [];
+  const clients: Redis[] = [];
+  for (let i = 0; i < masters; i++) {
+    const port = await freePort();
+    const bus = await freePort();
+    ports.push(port);
+    const args = [...redisArgs(port, dir), '--cluster-enabled', 'yes', '--cluster-port', String(bus), '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'];
+    clients.push(await startNode(group, port, args));
+  }
+  const create = group.spawn('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+  const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
+  if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
+  const deadline = Date.now() + 30_000;
+  for (const c of clients) {
+    while (!/cluster_state:ok/.test(String(await c.cluster('INFO')))) {
+      if (Date.now() > deadline) throw new Error('the bench cluster did not become ok within 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const more = ports.slice(1).map((p) => `127.0.0.1:${p}`).join(',');
+  return { url: `redis://127.0.0.1:${ports[0]}?cluster=true&nodes=${more}`, clients };
 }
 
 export interface SinkSample {

@@ -13,11 +13,12 @@ import { createCore, type Core } from '../src/core';
 import { createRendererFromConfig } from '../src/mail/create-renderer';
 import { toArticle, type ArticleInput } from '../src/article';
 import { deliverySvg, type CurvePoint } from './chart';
-import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startSmtpSink, type SinkSample } from './processes';
+import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startRedisCluster, startSmtpSink, type SinkSample } from './processes';
 import { signupLoad, type SignupLoad } from './signup-load';
 
 /**
- * `npm run bench [-- --subscribers N]`: seeds N confirmed subscribers into a fresh redis-server,
+ * `npm run bench [-- --subscribers N] [--redis-cluster M]`: seeds N confirmed subscribers into a fresh redis-server
+ * (or a local Redis Cluster of M masters),
  * starts Kilat as `npm start` would (API + WORKER_PROCESSES worker processes, default settings) with
  * Postfix's smtp-sink as the SMTP server, publishes the seed article and times every message the
  * sink accepts; measures the wire limit with Postfix's smtp-source into the same sink; then loads the
@@ -33,6 +34,15 @@ interface Options {
   signupConnections: number;
   /** Directory for V8 CPU profiles of Kilat's processes (--profile DIR); not a setting Kilat reads. */
   profileDir?: string;
+  /** Masters of a local Redis Cluster to run on (--redis-cluster N); 0: one redis-server. */
+  redisCluster: number;
+}
+
+/** Redis Cluster needs at least three masters. */
+function clusterMasters(n: number): number {
+  if (n === 0 || n >= 3) return n;
+  console.error('bench: --redis-cluster takes 3 or more masters (a Redis Cluster needs three)');
+  process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
@@ -61,6 +71,7 @@ function parseArgs(argv: string[]): Options {
     signupSeconds: num('signup-seconds', 5, 0, 120),
     signupConnections: num('signup-connections', 16, 1, 512),
     profileDir: get('profile') ? path.resolve(get('profile')!) : undefined,
+    redisCluster: clusterMasters(num('redis-cluster', 0, 0, 16)),
   };
 }
 
@@ -120,6 +131,8 @@ async function main(): Promise<void> {
 interface Result {
   date: string;
   command: string;
+  /** Masters of the local Redis Cluster it ran on; 0 = one redis-server. */
+  redisCluster: number;
   machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   settings: Pick<Config, 'workerProcesses' | 'smtpPoolSize' | 'batchSize' | 'sendConcurrency' | 'workerConcurrency'>;
   subscribers: number;
@@ -148,7 +161,8 @@ interface Result {
 
 async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin: string, sourceBin: string): Promise<Result> {
   log(`${opts.subscribers.toLocaleString('en')} subscribers; temp dir ${tmp}`);
-  const redis = await startRedis(group, tmp);
+  const redis = opts.redisCluster > 0 ? await startRedisCluster(group, tmp, opts.redisCluster) : await startRedis(group, tmp);
+  if (opts.redisCluster > 0) log(`on a local Redis Cluster of ${opts.redisCluster} masters`);
   const sink = await startSmtpSink(group, sinkBin);
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -171,7 +185,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   const config = requireRedisUrl(parseConfig(env));
 
   // 1. Seed through the project's store, pipelined.
-  const memBefore = await usedMemory(redis.client);
+  const memBefore = await usedMemory(redis.clients);
   const seedStart = performance.now();
   // The same composition root as the service, for its store and links (its logger stays quiet).
   const core = createCore({ config, logger: pino({ level: 'silent' }), role: 'worker' });
@@ -194,7 +208,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   }
   const seedSeconds = (performance.now() - seedStart) / 1000;
   if (seeded !== opts.subscribers) throw new Error(`seeded ${seeded} of ${opts.subscribers}`);
-  const memAfter = await usedMemory(redis.client);
+  const memAfter = await usedMemory(redis.clients);
   const redisBytesPerSubscriber = (memAfter - memBefore) / opts.subscribers;
   log(`seeded in ${seedSeconds.toFixed(1)} s; Redis ${(redisBytesPerSubscriber).toFixed(0)} bytes/subscriber`);
 
@@ -346,10 +360,11 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   const steady = at.p10 !== undefined && at.p90 !== undefined && at.p90 > at.p10 ? (thresholds.p90 - Math.ceil(expected * 0.1)) / ((at.p90 - at.p10) / 1000) : NaN;
   const messagesPerSecond = complete ? expected / (totalMs / 1000) : accepted / ((performance.now() - t0) / 1000);
   const peaks = workerPids.map((p) => Math.round(rss.get(p) ?? 0));
-  await redis.client.quit().catch(() => undefined);
+  await Promise.all(redis.clients.map((c) => c.quit().catch(() => undefined)));
   return {
     date: new Date().toISOString(),
-    command: `npm run bench -- --subscribers ${opts.subscribers}`,
+    command: `npm run bench -- --subscribers ${opts.subscribers}${opts.redisCluster > 0 ? ` --redis-cluster ${opts.redisCluster}` : ''}`,
+    redisCluster: opts.redisCluster,
     machine: {
       cpus: os.availableParallelism(),
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -404,9 +419,10 @@ function benchAddress(i: number): string {
   return `pembaca.${i}@contoh-${i % 997}.co.id`;
 }
 
-async function usedMemory(client: import('ioredis').Redis): Promise<number> {
-  const info = await client.info('memory');
-  return Number(/^used_memory:(\d+)/m.exec(info)![1]);
+/** used_memory summed over the nodes (one for a standalone Redis). */
+async function usedMemory(clients: import('ioredis').Redis[]): Promise<number> {
+  const infos = await Promise.all(clients.map((c) => c.info('memory')));
+  return infos.reduce((sum, info) => sum + Number(/^used_memory:(\d+)/m.exec(info)![1]), 0);
 }
 
 async function sampleMessage(core: Core, input: ArticleInput): Promise<string> {
@@ -461,6 +477,7 @@ function writeResults(r: Result): void {
   const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const rows: [string, string, string][] = [
     ['subscribers', r.subscribers.toLocaleString('en'), r.complete ? 'all accepted' : 'INCOMPLETE (timed out)'],
+    ['Redis', r.redisCluster > 0 ? `Redis Cluster, ${r.redisCluster} masters` : 'one redis-server', ''],
     ['messages per second (end to end)', r.messagesPerSecond.toLocaleString('en'), `steady ${r.steadyMessagesPerSecond.toLocaleString('en')}`],
     ['wire limit (smtp-source, same sink)', r.wireLimitPerSecond.toLocaleString('en'), `${r.wire.sessions} sessions, ${r.messageBytes} bytes`],
     ['ratio (goal >= 0.75)', r.ratio.toFixed(2), goal(r.ratio >= 0.75)],

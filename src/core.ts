@@ -4,6 +4,10 @@ import { createKeys, type Keys } from './keys';
 import type { Logger } from './logger';
 import { createQueues, type Queues } from './queues';
 import { createRedis, type Redis, type RedisRole } from './redis';
+import { createDurableWrites, type DurableWrites } from './durable-writes';
+import { watchRedis, type RedisWatch } from './redis-watch';
+import { createReplicaConfirm } from './redis-replicas';
+import type { ArticleInput } from './article';
 import { AlertStore } from './alerts/alert-store';
 import { editScheduled, publishArticle, type EditInput, type PublishInput, type PublishResult } from './alerts/publish';
 import { createTransportFromConfig } from './mail/create-transport';
@@ -35,6 +39,10 @@ export interface Core {
   redisUrl: string;
   logger: Logger;
   redis: Redis;
+  /** Follows the connection through failovers: one warning, one line on recovery, a count. */
+  redisWatch: RedisWatch;
+  /** Writes of what already happened outside Redis, retried until Redis answers or shutdown. */
+  durable: DurableWrites;
   keys: Keys;
   catalog: Catalog;
   subscribers: SubscriberStore;
@@ -74,9 +82,11 @@ export interface CoreDeps {
 }
 
 export function createCore({ config, logger, role }: CoreDeps): Core {
-  const redis = createRedis(config.redisUrl, role);
-  // The one log line per connection problem: the queues share this client and stay quiet (src/queues.ts).
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const redis = createRedis(config.redisUrl, role, { failoverWaitMs: config.redisFailoverWaitMs });
+  // The one log line per outage (and one when it ends): the queues share this client and stay quiet (src/queues.ts).
+  const redisWatch = watchRedis({ redis, logger });
+  // Writes of what already happened are confirmed on a replica before they count (redis-replicas.ts).
+  const durable = createDurableWrites({ logger, replicas: createReplicaConfirm({ redis, maxWaitMs: config.redisFailoverWaitMs }) });
   const keys = createKeys(config.keyPrefix);
   // The current key signs; previous keys (SECRET_KEY_PREVIOUS) still verify links in emails already sent.
   const secrets = [config.secretKey, ...config.previousSecretKeys];
@@ -94,6 +104,8 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     redisUrl: config.redisUrl,
     logger,
     redis,
+    redisWatch,
+    durable,
     keys,
     catalog: loadCatalog(),
     subscribers,
@@ -116,6 +128,7 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     async close() {
       // Closing a queue waits for Redis; with Redis gone that would hang shutdown.
       await Promise.race([queues.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      redisWatch.close();
       redis.disconnect();
     },
   };

@@ -38,7 +38,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
   const { catalog, publish } = core;
   // The API renders previews and sends single test copies itself; alerts go through the workers.
   const { transport, mailer } = createMailing(core);
-  const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all() });
+  const metrics = createMetricsRegistry({ redis: core.redis, keys: core.keys, queues: core.queues.all(), redisFailovers: () => core.redisWatch.failovers });
   const previewer = createPreviewer({ mailer, publicUrl: config.publicUrl });
   // One session store and one key check for every protected route (API, /admin, Bull Board).
   const session = createAdminSession({ redis: core.redis, keys: core.keys, apiKeys: core.apiKeys, secure: config.publicUrl.startsWith('https:') });

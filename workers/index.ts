@@ -9,6 +9,7 @@ import { createCompletionHandler } from '../src/alerts/alert-completion';
 import { MetricsRecorder } from '../src/ops/metrics-recorder';
 import { batchJobId } from '../src/queues';
 import { createRedis } from '../src/redis';
+import { isRedisUnavailable } from '../src/durable-writes';
 import { onShutdown } from '../src/shutdown';
 import { batchProcessor } from './processors/batch';
 import { confirmationProcessor } from './processors/confirmation';
@@ -29,6 +30,12 @@ import { afterStart } from './start-up';
  * maxStalledCount allows several crashes in a row before a batch is given up.
  */
 const RECOVERY = { lockDuration: 6000, stalledInterval: 2000, maxStalledCount: 5 } as const;
+
+/** BullMQ's words for a job whose lock is no longer this run's. */
+const LOCK_LOST = /could not renew lock for job|Missing lock for job|Lock mismatch for job/;
+
+/** How long, on shutdown, writes of what already happened keep waiting for Redis (see src/shutdown.ts's 15 s). */
+const SHUTDOWN_WRITE_GRACE_MS = 8000;
 
 export interface RunningWorkers {
   close(): Promise<void>;
@@ -52,6 +59,7 @@ export async function startWorkers(config: ResolvedConfig, logger: Logger): Prom
     digestAmong: (shard, ids) => core.digestPrefs.digestAmong(shard, ids),
     softBounceLimit: config.softBounceLimit,
     alertMaxAgeSeconds: config.alertMaxAgeSeconds,
+    durable: core.durable,
     async onSelfPause(alertId, cause) {
       await recorder.selfPaused(cause);
       await core.webhooks.emit('alert.paused', { alertId });
@@ -64,7 +72,7 @@ export async function startWorkers(config: ResolvedConfig, logger: Logger): Prom
 
   const table: (QueueProcessor | undefined)[] = [
     fanoutProcessor({ core, sender, onCompleted }),
-    batchProcessor({ sender, concurrency: config.workerConcurrency, onCompleted }),
+    batchProcessor({ sender, concurrency: config.workerConcurrency, onCompleted, redis: core.redis }),
     confirmationProcessor({ core, mailer }),
     webhookProcessor(core),
     await digestProcessor({ core, mailer }),
@@ -73,7 +81,7 @@ export async function startWorkers(config: ResolvedConfig, logger: Logger): Prom
   const processors = table.filter((p) => p !== undefined);
 
   // Workers block on their own connection; BullMQ requires maxRetriesPerRequest: null there.
-  const connection = createRedis(core.redisUrl, 'worker');
+  const connection = createRedis(core.redisUrl, 'worker', { failoverWaitMs: config.redisFailoverWaitMs });
   connection.on('error', () => undefined);
   const workers = processors.map((p) => startWorker(p, { connection, prefix: core.keys.queuePrefix, logger }));
 
@@ -82,7 +90,9 @@ export async function startWorkers(config: ResolvedConfig, logger: Logger): Prom
   return {
     async close() {
       const started = Date.now();
-      await Promise.all(workers.map((w) => w.close()));
+      // In-flight batches may be waiting for Redis to record what they sent: they get a grace
+      // (inside the 15 s forced exit), then each write given up is logged with its ids.
+      await Promise.all([core.durable.close(SHUTDOWN_WRITE_GRACE_MS), ...workers.map((w) => w.close())]);
       logger.info({ ms: Date.now() - started }, 'in-flight jobs finished; closing connections');
       await recorder.close();
       await transport.close();
@@ -95,7 +105,15 @@ export async function startWorkers(config: ResolvedConfig, logger: Logger): Prom
 function startWorker(p: QueueProcessor, opts: { connection: ReturnType<typeof createRedis>; prefix: string; logger: Logger }): Worker {
   const { connection, prefix, logger } = opts;
   const w = new Worker(p.queue, (job, token) => p.process(job, token), { connection, prefix, concurrency: p.concurrency, ...(p.recover ? RECOVERY : {}) });
-  w.on('error', (err) => logger.error({ queue: w.name, err: err.message }, 'worker error'));
+  // Redis away is one event, logged once by the core's failover watch (src/redis-watch.ts); each
+  // worker's reconnect attempts are the same event again.
+  w.on('error', (err) => {
+    if (isRedisUnavailable(err)) return logger.debug({ queue: w.name, err: err.message }, 'worker error');
+    // A failover can lose the write that gave a job to this run, or outlast its lock: the job went
+    // back to the queue and another run has it (the batch stops itself, see BatchTakenOverError).
+    if (LOCK_LOST.test(err.message)) return logger.warn({ queue: w.name, err: err.message }, 'job lock lost; another run has the job');
+    logger.error({ queue: w.name, err: err.message }, 'worker error');
+  });
   // Retries are expected; only the attempt that gives up is worth an error line.
   w.on('failed', (job, err) => {
     if (!job) return;

@@ -25,6 +25,14 @@ export class AlertStore extends AlertRecords {
     this.outcomes = new AlertOutcomeCounters(deps);
   }
 
+  /**
+   * A key on the master that holds everything of this alert (its record, ledger and finished
+   * batches share one hash tag): where a write of it is confirmed on a replica (redis-replicas.ts).
+   */
+  homeKey(id: string): string {
+    return this.keys.alert(id);
+  }
+
   /** One hard bounce, through the circuit breaker; see DeliveryLedger.hardBounce. */
   hardBounce(id: string, subscriberId: number, batch: BatchRef, opts: { limit: number; reason: string }, now = Date.now()): Promise<HardBounceVerdict> {
     return this.ledger.hardBounce(id, subscriberId, batch, opts, now);

@@ -11,6 +11,7 @@ import type { AlertRecord, AlertStore, BatchRef } from './alert-store';
 import { LOCALES } from '../config';
 import type { SendRate } from './send-rate';
 import { toArticle, topicsMatch } from '../article';
+import type { DurableWrites } from '../durable-writes';
 
 export interface BatchSenderDeps {
   alerts: AlertStore;
@@ -34,6 +35,12 @@ export interface BatchSenderDeps {
   onSelfPause?: (alertId: string, cause: PauseCause, reason: string) => Promise<void> | void;
   /** Queues finished batches again that a breaker trip reopened (their recipients are owed again). */
   requeue?: (alertId: string, trip: number, batches: BatchRef[]) => Promise<void>;
+  /**
+   * Retries the writes that record what already happened (the relay accepted a message, refused an
+   * address) until Redis answers or the process shuts down, instead of failing the batch: its retry
+   * would send again to everyone sent but not yet recorded. Without it a write fails the batch.
+   */
+  durable?: DurableWrites;
   now?: () => number;
 }
 
@@ -67,6 +74,12 @@ export interface BatchAttempt {
   /** 1-based attempt number and the most the queue will make. */
   attempt: number;
   maxAttempts: number;
+  /**
+   * Whether this run still owns its batch (its queue lock is still its own), asked beside the
+   * alert's state while it sends. A failover can lose the write that made this run the owner, and
+   * then another run takes the batch: this one stops, so the two do not mail the same people.
+   */
+  owned?: () => Promise<boolean>;
 }
 
 export interface BatchResult {
@@ -85,7 +98,7 @@ export interface BatchResult {
  * sender still records each message at once and a fast one records tens per call. If the process
  * dies, at most the group in flight is sent again on retry.
  */
-function sentLedger(alerts: AlertStore, alertId: string, received: (ids: number[]) => Promise<void>) {
+function sentLedger(alerts: AlertStore, alertId: string, keep: Keep, received: (ids: number[]) => Promise<void>) {
   let pending: number[] = [];
   let writing: Promise<void> | undefined;
   let recorded = 0;
@@ -97,7 +110,12 @@ function sentLedger(alerts: AlertStore, alertId: string, received: (ids: number[
       // The subscribers' received counts go beside the ledger write, not after it: both commands
       // are on the wire at once, so the group costs one round trip (they live in different hash
       // tags, the alert's and the subscribers' shard, so one script cannot do both on a Cluster).
-      const [n] = await Promise.all([alerts.record(alertId, 'sent', ids), received(ids)]);
+      // Both are kept through a failover; only the ledger (which decides who is mailed again) waits
+      // for a replica, the count is a figure for the newsroom.
+      const [n] = await Promise.all([
+        keep('sent ledger', { alertId, outcome: 'sent', subscriberIds: ids }, () => alerts.record(alertId, 'sent', ids), alerts.homeKey(alertId)),
+        keep('received counts', { alertId, subscriberIds: ids }, () => received(ids)),
+      ]);
       recorded += n;
     }
   };
@@ -128,6 +146,28 @@ function sentLedger(alerts: AlertStore, alertId: string, received: (ids: number[
       return recorded;
     },
   };
+}
+
+/**
+ * Runs a write that records what already happened: through DurableWrites when there are any, with
+ * `confirmOn` only done once a replica has it (a failover must not lose it, see redis-replicas.ts).
+ */
+type Keep = <T>(what: string, ids: Record<string, unknown>, write: () => Promise<T>, confirmOn?: string) => Promise<T>;
+
+/** Thrown when a batch must be retried because Redis stopped answering while it sent (all it sent is recorded). */
+export class RedisAwayError extends Error {
+  constructor(cause: unknown) {
+    super(`Redis stopped answering while the batch sent: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'RedisAwayError';
+  }
+}
+
+/** Thrown when another run took the batch over (see BatchAttempt.owned): this one stopped, all it sent is recorded. */
+export class BatchTakenOverError extends Error {
+  constructor() {
+    super('another run took this batch over (its lock was lost, e.g. in a Redis failover); this run stopped sending');
+    this.name = 'BatchTakenOverError';
+  }
 }
 
 /** Thrown when a batch must be retried for the recipients that failed temporarily. */
@@ -203,6 +243,14 @@ const aboutTransaction = (err: unknown, f: RelayFailure) => {
 
 export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   const templates = new Map<string, Promise<AlertTemplates>>();
+  const keep: Keep = (what, ids, write, confirmOn) => (deps.durable ? deps.durable.run(what, ids, write, { confirmOn }) : write());
+  /**
+   * A batch finished: the alert completes on the last one, so a finish lost in a failover (the old
+   * master acknowledged it, then died before its replica had it, while BullMQ's job completion went
+   * to the new one) would leave the alert sending for ever. Retried and confirmed like the ledger.
+   */
+  const finishBatch = (alertId: string, batch: BatchRef, settled: number) =>
+    keep('batch finish', { alertId, batch: `${batch.shard}:${batch.after}:${batch.upTo}`, settled }, () => deps.alerts.finishBatch(alertId, batch, settled), deps.alerts.homeKey(alertId));
 
   function templateFor(alert: AlertRecord): Promise<AlertTemplates> {
     let t = templates.get(alert.id);
@@ -268,15 +316,27 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       // Re-read the alert's state while sending, at most every STATE_POLL_MS, shared by the
       // concurrent senders below: pause and cancel stop the batch between two messages.
       let stoppedBy: 'paused' | 'cancelled' | 'failed' | undefined;
+      // Redis gave up answering (longer than REDIS_FAILOVER_WAIT_MS): stop sending, record what went
+      // out, then fail the batch for a retry. Throwing from the check instead would leave the other
+      // senders running with nobody to record what they send.
+      let redisAway: unknown;
+      let takenOver = false;
       let checkedAt = Date.now();
       let checking: Promise<void> | undefined;
       const checkState = async () => {
-        if (stoppedBy || Date.now() - checkedAt < STATE_POLL_MS) return;
-        checking ??= deps.alerts.state(alertId).then((s) => {
-          if (s === 'paused' || s === 'cancelled' || s === 'failed') stoppedBy = s;
-          checkedAt = Date.now();
-          checking = undefined;
-        });
+        if (stoppedBy || redisAway || takenOver || Date.now() - checkedAt < STATE_POLL_MS) return;
+        checking ??= Promise.all([deps.alerts.state(alertId), attempt.owned?.() ?? true]).then(
+          ([s, owned]) => {
+            if (s === 'paused' || s === 'cancelled' || s === 'failed') stoppedBy = s;
+            if (!owned) takenOver = true;
+            checkedAt = Date.now();
+            checking = undefined;
+          },
+          (err: unknown) => {
+            redisAway = err;
+            checking = undefined;
+          },
+        );
         await checking;
       };
       // Read the range now, not at fan-out time: whoever left since is not mailed.
@@ -299,7 +359,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         await deps.alerts.setReason(alertId, stale);
         const n = await deps.alerts.record(alertId, 'skipped', recipients.map((r) => r.id));
         const settled = inRange.length - (await deps.alerts.unsettled(alertId, inRange)).length;
-        const state = await deps.alerts.finishBatch(alertId, batch, settled);
+        const state = await finishBatch(alertId, batch, settled);
         log.warn({ skipped: skipped.length + n, state, reason: stale }, 'batch not sent: alert is stale');
         return { sent: 0, failed: 0, skipped: skipped.length + n, retry: 0, state };
       }
@@ -311,7 +371,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         return failAlert(alertId, err, log);
       }
       const threading = alert.followUp && recipients.length > 0 ? await threadingFor(deps.alerts, deps.mailer, deps.links, alert.followUp.thread, recipients.map((r) => r.id)) : undefined;
-      const ledger = sentLedger(deps.alerts, alertId, (ids) => deps.subscribers.countReceived(batch.shard, ids));
+      const ledger = sentLedger(deps.alerts, alertId, keep, (ids) => deps.subscribers.countReceived(batch.shard, ids));
       let sent = 0;
       let failed = 0;
       const delivered: number[] = [];
@@ -328,11 +388,11 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const reason =
           `the relay refused {n} recipients as unknown or disabled addresses with hardly a delivery between them (last: ${failure.message}); ` +
           'a misrouted relay or a blocked sending IP does that, not that many readers at once, so nobody was suppressed for it';
-        const verdict = await deps.alerts.hardBounce(alertId, r.id, batch, { limit: BREAKER_LIMIT, reason });
+        const verdict = await keep('hard bounce', { alertId, subscriberId: r.id }, () => deps.alerts.hardBounce(alertId, r.id, batch, { limit: BREAKER_LIMIT, reason }));
         if (verdict.kind === 'suppress') {
           failed++;
           deps.observer?.failed(alertId);
-          await deps.subscribers.setStatus(r.id, 'bounced');
+          await keep('suppression after a hard bounce', { alertId, subscriberId: r.id }, () => deps.subscribers.setStatus(r.id, 'bounced'));
           deps.observer?.suppressed(alertId);
           log.warn({ subscriberId: r.id, to: maskEmail(r.email), code: failure.code, err: failure.message }, 'hard bounce; address suppressed');
           // A trip that landed between the script and setStatus undid this bounce: its suppression goes too.
@@ -361,7 +421,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         },
         stop: async () => {
           await checkState();
-          return Boolean(stoppedBy) || relayRun >= RELAY_RUN_TO_STOP;
+          return Boolean(stoppedBy) || Boolean(redisAway) || takenOver || relayRun >= RELAY_RUN_TO_STOP;
         },
         beforeSend: deps.sendRate ? () => deps.sendRate!.take() : undefined,
         sent: (r, latencyMs) => {
@@ -395,6 +455,11 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         },
       });
       sent += await ledger.drain();
+      if (redisAway) throw new RedisAwayError(redisAway);
+      if (takenOver) {
+        log.info({ sent }, 'batch taken over by another run; stopped sending');
+        throw new BatchTakenOverError();
+      }
       if (buildFailure !== undefined) return failAlert(alertId, buildFailure, log);
       if (stoppedBy) {
         // What went out is in the ledger; the rest (and any temporary failures) is owed on resume.
@@ -416,7 +481,8 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
       }
       // An address this relay cannot take (it needs SMTPUTF8): not sent, never held against the reader.
       if (unsendable.length > 0) {
-        const n = (await deps.alerts.recordNew(alertId, 'failed', unsendable.map((f) => f.subscriber.id))).length;
+        const ids = unsendable.map((f) => f.subscriber.id);
+        const n = (await keep('failed ledger', { alertId, outcome: 'failed', subscriberIds: ids }, () => deps.alerts.recordNew(alertId, 'failed', ids))).length;
         failed += n;
         for (let i = 0; i < n; i++) deps.observer?.failed(alertId);
         log.warn({ failed: unsendable.length, err: unsendable[unsendable.length - 1]!.failure.message }, 'recipients not sent: this relay cannot take their addresses');
@@ -448,7 +514,8 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           }
         }
         // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
-        const settledNow = new Set(await deps.alerts.recordNew(alertId, 'failed', retry.map((t) => t.subscriber.id)));
+        const ids = retry.map((t) => t.subscriber.id);
+        const settledNow = new Set(await keep('failed ledger', { alertId, outcome: 'failed', subscriberIds: ids }, () => deps.alerts.recordNew(alertId, 'failed', ids)));
         failed += settledNow.size;
         for (let i = 0; i < settledNow.size; i++) deps.observer?.failed(alertId);
         log.error({ failed: retry.length, attempts: attempt.attempt, err: sample }, 'temporary failures persisted; recipients marked failed');
@@ -471,7 +538,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         return { sent, failed, skipped: skipped.length, retry: owedAgain, state: (await deps.alerts.state(alertId)) ?? 'missing' };
       }
       const settled = inRange.length - unsettled.length;
-      const state = await deps.alerts.finishBatch(alertId, batch, settled);
+      const state = await finishBatch(alertId, batch, settled);
       log.info({ sent, failed, skipped: skipped.length, state }, 'batch done');
       return { sent, failed, skipped: skipped.length, retry: 0, state };
     },

@@ -43,7 +43,8 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const missing: string[] = [];
-  const redisUrl = redisUrlFrom(e.REDIS_URL, e.REDIS_CLUSTER_NODES);
+  if (e.REDIS_CLUSTER_NODES && e.REDIS_SENTINELS) throw invalid(['REDIS_SENTINELS: a Redis Cluster (REDIS_CLUSTER_NODES) has no Sentinels; set one of them']);
+  const redisUrl = redisUrlFrom(e.REDIS_URL, e.REDIS_CLUSTER_NODES, e.REDIS_SENTINELS ? { nodes: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME } : undefined);
   if (production) {
     for (const [name, value] of [['REDIS_URL', redisUrl], ['SMTP_URL', e.SMTP_URL], ['PUBLIC_URL', e.PUBLIC_URL], ['MAIL_FROM', e.MAIL_FROM]] as const) {
       if (value === undefined) missing.push(name);
@@ -82,6 +83,8 @@ export function parseConfig(env: Env, devSecrets?: (varDir: string) => DevSecret
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     /** undefined until resolveConfig: without REDIS_URL the dev bootstrap starts a local redis-server. */
     redisUrl,
+    /** How long a worker's Redis command waits out a failover (ms). */
+    redisFailoverWaitMs: e.REDIS_FAILOVER_WAIT_MS,
     keyPrefix: e.KEY_PREFIX,
     smtpUrl: e.SMTP_URL,
     /** SMTP_URL and the SMTP_* settings, parsed and checked; undefined without SMTP_URL (dev outbox). */

@@ -35,6 +35,21 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'a comma-separated list of host:port')
     .optional(),
+  // host:port,host:port — the Sentinels watching a standalone Redis and its replicas; ioredis asks
+  // them for the master of REDIS_SENTINEL_NAME and follows a failover. Credentials and TLS for the
+  // master come from REDIS_URL when both are set.
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'a comma-separated list of host:port')
+    .optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'the master name the sentinels monitor (letters, digits, _ . -)')
+    .default('mymaster'),
+  // How long a worker's Redis command waits out a failover (Cluster or Sentinel) before failing; at
+  // least the cluster's node timeout plus an election. Writes of what already happened (the ledger)
+  // are retried beyond it until Redis answers or the process shuts down.
+  REDIS_FAILOVER_WAIT_MS: intIn(1000, 600_000).default(15_000),
   KEY_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9_.-]{1,32}$/, 'letters, digits, _ . - only (no braces: they would break hash tags)')

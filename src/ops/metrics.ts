@@ -11,6 +11,8 @@ export interface MetricsDeps {
   queues: Queue[];
   /** How many recent alerts "alerts by state" counts. */
   recentAlerts?: number;
+  /** Times this process found Redis unreachable (RedisWatch.failovers). */
+  redisFailovers?: () => number;
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'] as const;
@@ -49,6 +51,17 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
       const h = await readHash();
       this.reset();
       for (const cause of ['relay', 'recipients', 'deferrals']) this.inc({ cause }, Number(h[`${METRIC_FIELDS.selfPaused}:${cause}`] ?? 0));
+    },
+  });
+
+  new Counter({
+    name: 'kilat_redis_failovers_total',
+    help: 'Times this API process found Redis unreachable (a failover, a restart, a lost Cluster master); each outage also logs one "waiting for Redis failover" warning and one line when Redis answers again.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const n = deps.redisFailovers?.() ?? 0;
+      if (n > 0) this.inc(n);
     },
   });
 

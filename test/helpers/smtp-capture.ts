@@ -29,6 +29,8 @@ export interface SmtpCapture {
    * after the senders have exited or closed their connections, nothing is left on its way here.
    */
   quiet(timeoutMs?: number): Promise<void>;
+  /** SMTP sessions open right now (connected and not yet closed). */
+  openConnections(): number;
   stop(): Promise<void>;
 }
 
@@ -40,12 +42,20 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
   const capture: Partial<SmtpCapture> = { messages, rejectRecipient: () => undefined };
   /** Messages whose DATA has ended and that are not yet stored or refused. */
   let receiving = 0;
+  let open = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     size: 10 * 1024 * 1024,
     ...(opts.closeTimeoutMs ? { closeTimeout: opts.closeTimeoutMs } : {}),
+    onConnect(_session, callback) {
+      open++;
+      callback();
+    },
+    onClose() {
+      open--;
+    },
     onRcptTo(address, _session, callback) {
       const code = capture.rejectRecipient!(address.address);
       if (code) {
@@ -94,6 +104,7 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
     url: `smtp://127.0.0.1:${port}`,
     port,
     to: (address: string) => messages.filter((m) => m.to.includes(address)),
+    openConnections: () => open,
     async waitFor(count: number, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {
@@ -106,11 +117,10 @@ export async function startSmtpCapture(opts: { port?: number; closeTimeoutMs?: n
       return messages;
     },
     async quiet(timeoutMs = 15_000) {
-      // smtp-server keeps its open sessions in `connections` (not in its typings).
-      const open = (server as unknown as { connections: Set<unknown> }).connections;
+      // `open` counts sessions through smtp-server's own onConnect/onClose hooks.
       const deadline = Date.now() + timeoutMs;
-      while (open.size > 0 || receiving > 0) {
-        if (Date.now() > deadline) throw new Error(`SMTP server still busy after ${timeoutMs} ms: ${open.size} connection(s), ${receiving} message(s) being received`);
+      while (open > 0 || receiving > 0) {
+        if (Date.now() > deadline) throw new Error(`SMTP server still busy after ${timeoutMs} ms: ${open} connection(s), ${receiving} message(s) being received`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
