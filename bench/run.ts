@@ -15,6 +15,7 @@ import { toArticle, type ArticleInput } from '../src/article';
 import { deliverySvg, type CurvePoint } from './chart';
 import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startSmtpSink, type SinkSample } from './processes';
 import { signupLoad, type SignupLoad } from './signup-load';
+import { cpuMsOf, summariseProfiles, type ProfileSummary } from './profile-summary';
 
 /**
  * `npm run bench [-- --subscribers N]`: seeds N confirmed subscribers into a fresh redis-server,
@@ -31,7 +32,11 @@ interface Options {
   wireMessages: number;
   signupSeconds: number;
   signupConnections: number;
-  /** Directory for V8 CPU profiles of Kilat's processes (--profile DIR); not a setting Kilat reads. */
+  /**
+   * --profile [DIR]: V8 CPU profiles of Kilat's processes (kept in DIR when given), summarised into
+   * the worker's CPU µs per message by part; not a setting Kilat reads.
+   */
+  profile: boolean;
   profileDir?: string;
 }
 
@@ -60,7 +65,8 @@ function parseArgs(argv: string[]): Options {
     wireMessages: num('wire-messages', Math.min(40_000, Math.max(5_000, Math.round(subscribers / 5))), 100, 1_000_000),
     signupSeconds: num('signup-seconds', 5, 0, 120),
     signupConnections: num('signup-connections', 16, 1, 512),
-    profileDir: get('profile') ? path.resolve(get('profile')!) : undefined,
+    profile: argv.some((a) => a === '--profile' || a.startsWith('--profile=')),
+    profileDir: get('profile') && !get('profile')!.startsWith('--') ? path.resolve(get('profile')!) : undefined,
   };
 }
 
@@ -107,9 +113,23 @@ async function main(): Promise<void> {
   }
 
   const loadStart = os.loadavg();
+  if (opts.profile) opts.profileDir ??= path.join(tmp, 'profiles');
   try {
     const result = await runBench(opts, group, tmp, sinkBin, sourceBin);
     result.machine.loadAverageAtStart = loadStart.map((l) => Number(l.toFixed(2)));
+    if (opts.profileDir && result.profileWindow) {
+      // Each process writes its profile as it exits.
+      await group.stopAll();
+      const w = result.profileWindow;
+      const files = fs
+        .readdirSync(opts.profileDir)
+        .filter((f) => f.endsWith('.cpuprofile') && w.workerPids.some((pid) => f.includes(`.${pid}.`)))
+        .map((f) => path.join(opts.profileDir!, f));
+      if (files.length === 0) log(`no worker profiles in ${opts.profileDir}`);
+      else result.profile = summariseProfiles(files, w, result.subscribers, w.workerCpuMs);
+      if (!opts.profileDir.startsWith(tmp)) log(`CPU profiles kept in ${opts.profileDir}`);
+    }
+    delete result.profileWindow;
     writeResults(result);
   } finally {
     await group.stopAll();
@@ -144,6 +164,9 @@ interface Result {
   wire: { sessions: number; messages: number; seconds: number };
   signup?: { idle: SignupLoad; duringAlert?: SignupLoad & { alertMessagesDuring: number } };
   curve: CurvePoint[];
+  /** With --profile: the alert's window on the workers' clock, their pids and CPU time in it. */
+  profileWindow?: { fromUs: number; toUs: number; workerPids: number[]; workerCpuMs: number };
+  profile?: ProfileSummary;
 }
 
 async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin: string, sourceBin: string): Promise<Result> {
@@ -278,6 +301,10 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   };
   const rssTimer = setInterval(sampleRss, 500);
 
+  // V8's profile timestamps and process.hrtime read the same monotonic clock.
+  const hrUs = (perfMs: number) => Number(process.hrtime.bigint() / 1000n) - (performance.now() - perfMs) * 1000;
+  const workerCpu = () => workerPids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
+  const cpuAtPublish = workerCpu();
   const publishStart = performance.now();
   const res = await fetch(`${publicUrl}/api/articles`, {
     method: 'POST',
@@ -300,6 +327,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     }
   }
   const complete = at.all !== undefined;
+  const profileWindow = opts.profile && complete ? { fromUs: hrUs(publishStart), toUs: hrUs(at.all!), workerPids, workerCpuMs: workerCpu() - cpuAtPublish } : undefined;
   if (!complete) log(`timed out after ${opts.timeoutSeconds} s with ${sink.count() - base} of ${expected} accepted`);
   // Let the ledger catch up with the sink before reading the alert's own numbers.
   let alert: Record<string, unknown> = {};
@@ -386,6 +414,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     messageBytes: Buffer.byteLength(sample),
     wire: { sessions, messages: wireAccepted, seconds: Number((wire.ms / 1000).toFixed(2)) },
     signup,
+    profileWindow,
     curve: downsample(curve, 400).map((p) => ({ ms: Math.round(p.t - t0), share: Number((p.count / expected).toFixed(4)) })),
   };
 }
@@ -479,7 +508,16 @@ function writeResults(r: Result): void {
     }
   }
   const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
-  const table = rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`).join('\n');
+  let table = rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`).join('\n');
+  if (r.profile) {
+    const p = r.profile;
+    const width = Math.max(...p.parts.map((x) => x.part.length));
+    table +=
+      `\n\nworker CPU per message (--profile): ${p.cpuUsPerMessage} µs (${p.workerCpuMs} ms CPU for ${p.messages.toLocaleString('en')} messages, busy ${(p.busyShare * 100).toFixed(0)}% of the time)\n` +
+      p.parts.map((x) => `  ${x.part.padEnd(width)}  ${x.usPerMessage.toFixed(1).padStart(7)} µs  ${(x.share * 100).toFixed(1).padStart(5)}%`).join('\n') +
+      `\ntop functions (self time per message):\n` +
+      p.top.slice(0, 8).map((x) => `  ${x.usPerMessage.toFixed(1).padStart(6)} µs  ${x.fn}`).join('\n');
+  }
   process.stdout.write(
     `\nKilat benchmark ${r.date} (${r.machine.cpus} cores, load average at start ${r.machine.loadAverageAtStart.join(' ')}, at end ${r.machine.loadAverageAtEnd.join(' ')})\n` +
       `settings: WORKER_PROCESSES=${r.settings.workerProcesses} SMTP_POOL_SIZE=${r.settings.smtpPoolSize} BATCH_SIZE=${r.settings.batchSize} ` +
