@@ -77,19 +77,14 @@ export interface BatchResult {
 }
 
 /**
- * Records sent recipients in the ledger in groups instead of one Redis call per message: ids wait
- * up to LEDGER_LINGER_MS (or until LEDGER_GROUP of them are waiting) and go in one call, one call in
- * flight at a time. Measured (`npm run bench -- --profile`): written as soon as the previous write was
- * back, a batch's groups held one or two ids at a few thousand messages a second across four batches,
- * and the ledger cost 56 µs of worker CPU per message, more than building it. If the process dies,
- * what was sent in the last LEDGER_LINGER_MS (and the group in flight) is sent again on retry.
+ * Records sent recipients in the ledger in small groups instead of one Redis call per message: a
+ * write starts as soon as the previous one is back with whatever accumulated meanwhile, so a slow
+ * sender still records each message at once and a fast one records tens per call. If the process
+ * dies, at most the group in flight is sent again on retry.
  */
-const LEDGER_LINGER_MS = 10;
-const LEDGER_GROUP = 32;
 function sentLedger(alerts: AlertStore, alertId: string) {
   let pending: number[] = [];
   let writing: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
   let recorded = 0;
   let error: unknown;
   const pump = async () => {
@@ -97,17 +92,12 @@ function sentLedger(alerts: AlertStore, alertId: string) {
       const ids = pending;
       pending = [];
       recorded += await alerts.record(alertId, 'sent', ids);
-      // What came in meanwhile waits for its group unless it already is one.
-      if (pending.length < LEDGER_GROUP) break;
     }
   };
   const start = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
     writing = pump().then(
       () => {
         writing = undefined;
-        if (pending.length > 0) schedule();
       },
       (err) => {
         error ??= err;
@@ -115,15 +105,10 @@ function sentLedger(alerts: AlertStore, alertId: string) {
       },
     );
   };
-  const schedule = () => {
-    if (writing) return;
-    if (pending.length >= LEDGER_GROUP) start();
-    else timer ??= setTimeout(start, LEDGER_LINGER_MS);
-  };
   return {
     add(id: number) {
       pending.push(id);
-      schedule();
+      if (!writing) start();
     },
     /** Waits for every recorded id to be written; returns how many were new in the ledger. */
     async drain(): Promise<number> {
@@ -132,8 +117,6 @@ function sentLedger(alerts: AlertStore, alertId: string) {
         await writing;
         if (error) throw error;
       }
-      if (timer) clearTimeout(timer);
-      timer = undefined;
       if (error) throw error;
       return recorded;
     },
