@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { toArticle, type ArticleInput } from '../src/article';
 import { deliverySvg, type CurvePoint } from './chart';
 import { childPids, findExecutable, memoryOf, ProcessGroup, runSmtpSource, startRedis, startRedisCluster, startSmtpSink, type SinkSample } from './processes';
 import { signupLoad, type SignupLoad } from './signup-load';
+import { cpuMsOf, summariseProfiles, type ProfileSummary } from './profile-summary';
 
 /**
  * `npm run bench [-- --subscribers N] [--redis-cluster M]`: seeds N confirmed subscribers into a fresh redis-server
@@ -32,8 +33,14 @@ interface Options {
   wireMessages: number;
   signupSeconds: number;
   signupConnections: number;
-  /** Directory for V8 CPU profiles of Kilat's processes (--profile DIR); not a setting Kilat reads. */
+  /**
+   * --profile [DIR]: V8 CPU profiles of Kilat's processes (kept in DIR when given), summarised into
+   * the worker's CPU µs per message by part; not a setting Kilat reads.
+   */
+  profile: boolean;
   profileDir?: string;
+  /** --dkim: every copy DKIM-signed with a fresh 2048-bit RSA key (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY). */
+  dkim: boolean;
   /** Masters of a local Redis Cluster to run on (--redis-cluster N); 0: one redis-server. */
   redisCluster: number;
 }
@@ -70,7 +77,9 @@ function parseArgs(argv: string[]): Options {
     wireMessages: num('wire-messages', Math.min(40_000, Math.max(5_000, Math.round(subscribers / 5))), 100, 1_000_000),
     signupSeconds: num('signup-seconds', 5, 0, 120),
     signupConnections: num('signup-connections', 16, 1, 512),
-    profileDir: get('profile') ? path.resolve(get('profile')!) : undefined,
+    profile: argv.some((a) => a === '--profile' || a.startsWith('--profile=')),
+    dkim: argv.includes('--dkim'),
+    profileDir: get('profile') && !get('profile')!.startsWith('--') ? path.resolve(get('profile')!) : undefined,
     redisCluster: clusterMasters(num('redis-cluster', 0, 0, 16)),
   };
 }
@@ -118,9 +127,23 @@ async function main(): Promise<void> {
   }
 
   const loadStart = os.loadavg();
+  if (opts.profile) opts.profileDir ??= path.join(tmp, 'profiles');
   try {
     const result = await runBench(opts, group, tmp, sinkBin, sourceBin);
     result.machine.loadAverageAtStart = loadStart.map((l) => Number(l.toFixed(2)));
+    if (opts.profileDir && result.profileWindow) {
+      // Each process writes its profile as it exits.
+      await group.stopAll();
+      const w = result.profileWindow;
+      const files = fs
+        .readdirSync(opts.profileDir)
+        .filter((f) => f.endsWith('.cpuprofile') && w.workerPids.some((pid) => f.includes(`.${pid}.`)))
+        .map((f) => path.join(opts.profileDir!, f));
+      if (files.length === 0) log(`no worker profiles in ${opts.profileDir}`);
+      else result.profile = summariseProfiles(files, w, result.subscribers, w.workerCpuMs);
+      if (!opts.profileDir.startsWith(tmp)) log(`CPU profiles kept in ${opts.profileDir}`);
+    }
+    delete result.profileWindow;
     writeResults(result);
   } finally {
     await group.stopAll();
@@ -134,7 +157,7 @@ interface Result {
   /** Masters of the local Redis Cluster it ran on; 0 = one redis-server. */
   redisCluster: number;
   machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
-  settings: Pick<Config, 'workerProcesses' | 'smtpPoolSize' | 'batchSize' | 'sendConcurrency' | 'workerConcurrency'>;
+  settings: Pick<Config, 'workerProcesses' | 'smtpPoolSize' | 'batchSize' | 'sendConcurrency' | 'workerConcurrency'> & { dkim: boolean };
   subscribers: number;
   complete: boolean;
   messagesPerSecond: number;
@@ -157,6 +180,9 @@ interface Result {
   wire: { sessions: number; messages: number; seconds: number };
   signup?: { idle: SignupLoad; duringAlert?: SignupLoad & { alertMessagesDuring: number } };
   curve: CurvePoint[];
+  /** With --profile: the alert's window on the workers' clock, their pids and CPU time in it. */
+  profileWindow?: { fromUs: number; toUs: number; workerPids: number[]; workerCpuMs: number };
+  profile?: ProfileSummary;
 }
 
 async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin: string, sourceBin: string): Promise<Result> {
@@ -182,6 +208,10 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     // not a throughput setting, so the figure is the endpoint's own.
     SIGNUP_LIMIT_PER_IP: '0',
   };
+  if (opts.dkim) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    Object.assign(env, { DKIM_DOMAIN: 'kilat.example', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+  }
   const config = requireRedisUrl(parseConfig(env));
 
   // 1. Seed through the project's store, pipelined.
@@ -292,6 +322,10 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   };
   const rssTimer = setInterval(sampleRss, 500);
 
+  // V8's profile timestamps and process.hrtime read the same monotonic clock.
+  const hrUs = (perfMs: number) => Number(process.hrtime.bigint() / 1000n) - (performance.now() - perfMs) * 1000;
+  const workerCpu = () => workerPids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
+  const cpuAtPublish = workerCpu();
   const publishStart = performance.now();
   const res = await fetch(`${publicUrl}/api/articles`, {
     method: 'POST',
@@ -314,6 +348,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     }
   }
   const complete = at.all !== undefined;
+  const profileWindow = opts.profile && complete ? { fromUs: hrUs(publishStart), toUs: hrUs(at.all!), workerPids, workerCpuMs: workerCpu() - cpuAtPublish } : undefined;
   if (!complete) log(`timed out after ${opts.timeoutSeconds} s with ${sink.count() - base} of ${expected} accepted`);
   // Let the ledger catch up with the sink before reading the alert's own numbers.
   let alert: Record<string, unknown> = {};
@@ -363,7 +398,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
   await Promise.all(redis.clients.map((c) => c.quit().catch(() => undefined)));
   return {
     date: new Date().toISOString(),
-    command: `npm run bench -- --subscribers ${opts.subscribers}${opts.redisCluster > 0 ? ` --redis-cluster ${opts.redisCluster}` : ''}`,
+    command: `npm run bench -- --subscribers ${opts.subscribers}${opts.redisCluster > 0 ? ` --redis-cluster ${opts.redisCluster}` : ''}${opts.dkim ? ' --dkim' : ''}${opts.profile ? ' --profile' : ''}`,
     redisCluster: opts.redisCluster,
     machine: {
       cpus: os.availableParallelism(),
@@ -379,6 +414,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
       batchSize: config.batchSize,
       sendConcurrency: config.sendConcurrency,
       workerConcurrency: config.workerConcurrency,
+      dkim: opts.dkim,
     },
     subscribers: opts.subscribers,
     complete,
@@ -401,6 +437,7 @@ async function runBench(opts: Options, group: ProcessGroup, tmp: string, sinkBin
     messageBytes: Buffer.byteLength(sample),
     wire: { sessions, messages: wireAccepted, seconds: Number((wire.ms / 1000).toFixed(2)) },
     signup,
+    profileWindow,
     curve: downsample(curve, 400).map((p) => ({ ms: Math.round(p.t - t0), share: Number((p.count / expected).toFixed(4)) })),
   };
 }
@@ -461,10 +498,12 @@ function writeResults(r: Result): void {
   fs.mkdirSync(dir, { recursive: true });
   const json = JSON.stringify(r, null, 2) + '\n';
   const stamp = r.date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
-  fs.writeFileSync(path.join(dir, 'latest.json'), json);
-  fs.writeFileSync(path.join(dir, `${stamp}-${r.subscribers}.json`), json);
+  // A DKIM run is a figure of its own: it leaves the plain run's latest files alone.
+  const latest = r.settings.dkim ? 'latest-dkim' : 'latest';
+  fs.writeFileSync(path.join(dir, `${latest}.json`), json);
+  fs.writeFileSync(path.join(dir, `${stamp}-${r.subscribers}${r.settings.dkim ? '-dkim' : ''}.json`), json);
   fs.writeFileSync(
-    path.join(dir, 'latest.svg'),
+    path.join(dir, `${latest}.svg`),
     deliverySvg({
       title: `Kilat: ${r.subscribers.toLocaleString('en')} recipients, ${r.messagesPerSecond.toLocaleString('en')} msg/s (${Math.round(r.ratio * 100)}% of the wire limit)`,
       subtitle: `${r.machine.cpus} cores (load average ${r.machine.loadAverageAtStart[0]} at start), ${r.settings.workerProcesses} worker processes, default settings; first message ${r.firstMessageMs} ms, all in ${(r.totalMs / 1000).toFixed(1)} s; ${r.date.slice(0, 10)}`,
@@ -480,29 +519,42 @@ function writeResults(r: Result): void {
     ['Redis', r.redisCluster > 0 ? `Redis Cluster, ${r.redisCluster} masters` : 'one redis-server', ''],
     ['messages per second (end to end)', r.messagesPerSecond.toLocaleString('en'), `steady ${r.steadyMessagesPerSecond.toLocaleString('en')}`],
     ['wire limit (smtp-source, same sink)', r.wireLimitPerSecond.toLocaleString('en'), `${r.wire.sessions} sessions, ${r.messageBytes} bytes`],
-    ['ratio (goal >= 0.75)', r.ratio.toFixed(2), goal(r.ratio >= 0.75)],
+    r.settings.dkim ? ['ratio with DKIM (goal >= 0.35)', r.ratio.toFixed(2), goal(r.ratio >= 0.35)] : ['ratio (goal >= 0.75)', r.ratio.toFixed(2), goal(r.ratio >= 0.75)],
     ['first message (goal <= 300 ms)', `${r.firstMessageMs} ms`, goal(r.firstMessageMs <= 300)],
     ['50% accepted', `${(r.p50Ms / 1000).toFixed(2)} s`, ''],
-    ['90% accepted', `${(r.p90Ms / 1000).toFixed(2)} s`, ''],
+    ['90% accepted', `${(r.p90Ms / 1000).toFixed(2)} s`, r.subscribers >= 1_000_000 ? goal((r.p90Ms / 1000) * (1_000_000 / r.subscribers) <= 180) + ' (goal <= 180 s for 1M)' : ''],
     ['100% accepted', `${(r.totalMs / 1000).toFixed(2)} s`, `1M at this rate: ${(1_000_000 / r.messagesPerSecond / 60).toFixed(1)} min (goal <= 10)`],
-    ['worker peak RSS (goal <= 256 MB)', `${r.workerPeakRssMB} MB`, `${goal(r.workerPeakRssMB <= 256)}; each ${r.workerPeakRssMBEach.join(', ')} MB`],
+    ['worker peak RSS (goal <= 200 MB)', `${r.workerPeakRssMB} MB`, `${goal(r.workerPeakRssMB <= 200)}; each ${r.workerPeakRssMBEach.join(', ')} MB`],
     ['Redis per subscriber (goal <= 250 B)', `${r.redisBytesPerSubscriber} B`, `${goal(r.redisBytesPerSubscriber <= 250)}; used_memory ${r.redisUsedMemoryMB} MB`],
   ];
   if (r.signup) {
     const s = r.signup;
-    rows.push(['sign-up idle (goal >= 3000/s, p99 <= 25 ms)', `${s.idle.requestsPerSecond}/s p99 ${s.idle.p99Ms} ms`, goal(s.idle.requestsPerSecond >= 3000 && s.idle.p99Ms <= 25)]);
+    rows.push(['sign-up idle (goal >= 2000/s, p99 <= 50 ms)', `${s.idle.requestsPerSecond}/s p99 ${s.idle.p99Ms} ms`, goal(s.idle.requestsPerSecond >= 2000 && s.idle.p99Ms <= 50)]);
     if (s.duringAlert) {
       const d = s.duringAlert;
-      rows.push(['sign-up while an alert sends', `${d.requestsPerSecond}/s p99 ${d.p99Ms} ms`, goal(d.requestsPerSecond >= 3000 && d.p99Ms <= 25)]);
+      rows.push(['sign-up during an alert (>= 1000/s, p99 <= 100 ms)', `${d.requestsPerSecond}/s p99 ${d.p99Ms} ms`, goal(d.requestsPerSecond >= 1000 && d.p99Ms <= 100)]);
+      // The second alert's rate while the sign-ups ran, against the first alert's steady rate.
+      const during = d.alertMessagesDuring / d.seconds;
+      const drop = 1 - during / r.steadyMessagesPerSecond;
+      rows.push(['alert rate during sign-ups (drop <= 15%)', `${Math.round(during).toLocaleString('en')}/s`, `${goal(drop <= 0.15)}; ${(drop * 100).toFixed(0)}% below the steady rate`]);
     }
   }
   const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))];
-  const table = rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`).join('\n');
+  let table = rows.map(([a, b, c]) => `${a.padEnd(w[0]!)}  ${b.padStart(w[1]!)}  ${c}`).join('\n');
+  if (r.profile) {
+    const p = r.profile;
+    const width = Math.max(...p.parts.map((x) => x.part.length));
+    table +=
+      `\n\nworker CPU per message (--profile): ${p.cpuUsPerMessage} µs (${p.workerCpuMs} ms CPU for ${p.messages.toLocaleString('en')} messages, busy ${(p.busyShare * 100).toFixed(0)}% of the time)\n` +
+      p.parts.map((x) => `  ${x.part.padEnd(width)}  ${x.usPerMessage.toFixed(1).padStart(7)} µs  ${(x.share * 100).toFixed(1).padStart(5)}%`).join('\n') +
+      `\ntop functions (self time per message):\n` +
+      p.top.slice(0, 8).map((x) => `  ${x.usPerMessage.toFixed(1).padStart(6)} µs  ${x.fn}`).join('\n');
+  }
   process.stdout.write(
     `\nKilat benchmark ${r.date} (${r.machine.cpus} cores, load average at start ${r.machine.loadAverageAtStart.join(' ')}, at end ${r.machine.loadAverageAtEnd.join(' ')})\n` +
       `settings: WORKER_PROCESSES=${r.settings.workerProcesses} SMTP_POOL_SIZE=${r.settings.smtpPoolSize} BATCH_SIZE=${r.settings.batchSize} ` +
-      `SEND_CONCURRENCY=${r.settings.sendConcurrency} WORKER_CONCURRENCY=${r.settings.workerConcurrency} (defaults)\n\n${table}\n\n` +
-      `wrote bench/results/latest.json, bench/results/latest.svg\n`,
+      `SEND_CONCURRENCY=${r.settings.sendConcurrency} WORKER_CONCURRENCY=${r.settings.workerConcurrency} (defaults)${r.settings.dkim ? '; DKIM on (2048-bit RSA)' : ''}\n\n${table}\n\n` +
+      `wrote bench/results/${latest}.json, bench/results/${latest}.svg\n`,
   );
 }
 

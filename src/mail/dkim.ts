@@ -1,8 +1,11 @@
 import { createHash, createPrivateKey, sign } from 'node:crypto';
 import type { DkimConfig } from '../config';
+import type { MessageCopy } from './message-template';
 
 /** Signs one finished RFC 5322 message (CRLF line ends); returns it with a DKIM-Signature header in front. */
 export type DkimSign = (raw: string) => string;
+/** The same for a copy made of Buffers: the signature is one more chunk in front; the body chunks are not copied. */
+export type DkimSignCopy = (copy: MessageCopy) => MessageCopy;
 
 // Everything a receiver shows or acts on. List-Unsubscribe-Post must be signed for Gmail and Yahoo
 // to offer one-click unsubscribe (RFC 8058 section 4).
@@ -32,14 +35,40 @@ const OVERSIGNED = new Set(['from', 'reply-to', 'subject', 'date', 'message-id',
  * Verified in the tests by mailauth, an independent verifier.
  */
 export function createDkimSigner(config: DkimConfig, now: () => number = Date.now): DkimSign {
-  const key = createPrivateKey(config.privateKey);
-  const domain = config.domain;
-  const selector = config.selector;
+  const signature = createDkimSignature(config, now);
   return (raw) => {
     const split = raw.indexOf('\r\n\r\n');
     const head = split >= 0 ? raw.slice(0, split + 2) : raw.endsWith('\r\n') ? raw : `${raw}\r\n`;
     const body = split >= 0 ? raw.slice(split + 4) : '';
+    return `${signature(head, createHash('sha256').update(relaxedBody(body), 'utf8').digest('base64'))}${raw}`;
+  };
+}
 
+/**
+ * DKIM for a copy (see MessageTemplate.copy): the body hash is taken chunk by chunk over the shared
+ * Buffers and the copy's own, with no joined string, when the template says its body is already in
+ * relaxed canonical form (base64 lines and MIME boundaries are); otherwise over the canonicalised text.
+ */
+export function createDkimCopySigner(config: DkimConfig, now: () => number = Date.now): DkimSignCopy {
+  const signature = createDkimSignature(config, now);
+  return (copy) => {
+    const hash = createHash('sha256');
+    if (copy.bodyCanonical) {
+      for (let i = 1; i < copy.chunks.length; i++) hash.update(copy.chunks[i]!);
+    } else {
+      hash.update(relaxedBody(Buffer.concat(copy.chunks.slice(1)).toString('utf8')), 'utf8');
+    }
+    const header = Buffer.from(signature(copy.head.slice(0, -2), hash.digest('base64')), 'latin1');
+    return { chunks: [header, ...copy.chunks], size: copy.size + header.length, head: header.toString('latin1') + copy.head, bodyCanonical: copy.bodyCanonical };
+  };
+}
+
+/** The DKIM-Signature header field (with its CRLF) for a header section (ending in one CRLF) and a body hash. */
+function createDkimSignature(config: DkimConfig, now: () => number): (head: string, bodyHash: string) => string {
+  const key = createPrivateKey(config.privateKey);
+  const domain = config.domain;
+  const selector = config.selector;
+  return (head, bodyHash) => {
     // Header fields by lowercase name, in order; a field keeps its folded continuation lines.
     const fields = new Map<string, string[]>();
     for (const field of head.slice(0, -2).split(/\r\n(?![ \t])/)) {
@@ -62,13 +91,12 @@ export function createDkimSigner(config: DkimConfig, now: () => number = Date.no
       if (list.length > 0 && OVERSIGNED.has(name)) names.push(name);
       else if (list.length === 0 && (name === 'reply-to' || name === 'list-id')) names.push(name); // none may be added
     }
-    const bodyHash = createHash('sha256').update(relaxedBody(body), 'utf8').digest('base64');
     const value =
       `v=1; a=rsa-sha256; c=relaxed/relaxed; d=${domain}; s=${selector};\r\n` +
       `\tt=${Math.floor(now() / 1000)}; h=${names.join(':')};\r\n` +
       `\tbh=${bodyHash};\r\n\tb=`;
     const signature = sign('sha256', Buffer.from(canonical + relaxedHeader(`DKIM-Signature: ${value}`), 'utf8'), key).toString('base64');
-    return `DKIM-Signature: ${value}${signature.replace(/.{72}(?=.)/g, '$&\r\n\t ')}\r\n${raw}`;
+    return `DKIM-Signature: ${value}${signature.replace(/.{72}(?=.)/g, '$&\r\n\t ')}\r\n`;
   };
 }
 

@@ -1,8 +1,8 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Config, DkimConfig, Locale } from '../config';
 import type { Article } from '../article';
-import { createDkimSigner } from './dkim';
-import { MessageTemplate } from './message-template';
+import { createDkimCopySigner, createDkimSigner } from './dkim';
+import { MessageTemplate, type MessageCopy } from './message-template';
 import { CLICK_SLOTS, CONFIRM_SLOTS, LIST_SLOTS, THREAD_SLOTS } from './slots';
 import type { AlertUpdate, Piece, RenderedEmail, Renderer } from './render';
 import type { MailTransport } from './transport';
@@ -27,7 +27,7 @@ export interface Mailer {
    * Sends one finished message. `tag` (the copy's signed tag, as given to `personalise`) makes the
    * envelope sender `bounces+<tag>@BOUNCE_DOMAIN` (VERP) when a bounce domain is set.
    */
-  send(to: string, raw: string, tag?: string): Promise<void>;
+  send(to: string, raw: string | MessageCopy, tag?: string): Promise<void>;
 }
 
 export interface MailerDeps {
@@ -79,6 +79,7 @@ export function createMailer(deps: MailerDeps): Mailer {
   const { address, domain } = parseMailFrom(deps.mailFrom);
   const confirmations = new Map<Locale, Promise<MessageTemplate>>();
   const dkimSign = deps.dkim ? createDkimSigner(deps.dkim) : undefined;
+  const dkimSignCopy = deps.dkim ? createDkimCopySigner(deps.dkim) : undefined;
   // RFC 8058: the HTTPS URI is the one-click target; a mailto: beside it serves older clients.
   // It carries no token: a mailbox that receives it knows the sender from the message itself.
   const unsubscribeTargets: Piece[] = [
@@ -129,7 +130,8 @@ export function createMailer(deps: MailerDeps): Mailer {
     },
     async send(to, raw, tag) {
       const from = tag && deps.bounceDomain ? `bounces+${tag}@${deps.bounceDomain}` : address;
-      await deps.transport.send({ from, to, raw: dkimSign ? dkimSign(raw) : raw });
+      const signed = typeof raw === 'string' ? (dkimSign ? dkimSign(raw) : raw) : dkimSignCopy ? dkimSignCopy(raw) : raw;
+      await deps.transport.send({ from, to, raw: signed });
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Mailer } from './mailer';
-import type { MessageTemplate } from './message-template';
+import type { MessageCopy, MessageTemplate } from './message-template';
 import type { SlotName } from './slots';
 import { classifySendError, type SendFailure } from './transport';
 
@@ -42,9 +42,9 @@ export async function sendCopies<R extends CopyRecipient>(o: SendCopiesOptions<R
       const r = o.recipients[next++]!;
       if (o.beforeSend) await o.beforeSend();
       const { template, slots, tag } = o.copyFor(r);
-      let raw: string;
+      let raw: MessageCopy;
       try {
-        raw = template.personalise({ to: r.email, tag, slots });
+        raw = template.copy({ to: r.email, tag, slots });
       } catch (err) {
         buildFailure ??= err;
         return;

@@ -3,6 +3,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { domainToASCII } from 'node:url';
 import { maskAddressesIn } from '../logger';
+import type { MessageCopy } from './message-template';
+
+const END_OF_DATA = Buffer.from('.\r\n', 'latin1');
 
 /** Where in the SMTP conversation a failure happened: decides whose fault it is (see classifySendError). */
 export type SmtpStage = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'message';
@@ -176,8 +179,12 @@ export class SmtpConnection {
     return this.extensions.has('PIPELINING');
   }
 
-  /** Sends one message to one recipient. `data` is the complete message (line ends are made CRLF). */
-  async send(from: string, to: string, data: string): Promise<void> {
+  /**
+   * Sends one message to one recipient. `data` is the complete message as a string (line ends are
+   * made CRLF, lines dot-stuffed) or a copy, which is wire-ready by construction and is written as
+   * its Buffers in one corked write (one writev), nothing joined or copied.
+   */
+  async send(from: string, to: string, data: string | MessageCopy): Promise<void> {
     if (this.broken) throw this.lost('mail');
     const sender = envelopeAddress(from, 'mail');
     const recipient = envelopeAddress(to, 'rcpt');
@@ -186,7 +193,7 @@ export class SmtpConnection {
       const stage = recipient.utf8 ? 'rcpt' : 'mail';
       throw new SmtpError(`the address ${stage === 'rcpt' ? to : from} needs SMTPUTF8, which the relay does not offer`, { stage, code: 'ESMTPUTF8', permanent: true });
     }
-    const { body, size } = wireForm(data, utf8 || (this.info.maxSize > 0 && data.length * 3 > this.info.maxSize));
+    const { body, size } = typeof data === 'string' ? wireForm(data, utf8 || (this.info.maxSize > 0 && data.length * 3 > this.info.maxSize)) : { body: data.chunks, size: data.size };
     const maxSize = this.info.maxSize;
     if (maxSize > 0 && size > maxSize) {
       // Declared limits are checked before any upload: the relay would refuse it after the whole
@@ -231,7 +238,15 @@ export class SmtpConnection {
     let done: Reply;
     try {
       const pending = this.next();
-      this.socket.write(body);
+      if (typeof body === 'string') {
+        this.socket.write(body);
+      } else {
+        const socket = this.socket;
+        socket.cork();
+        for (const chunk of body) socket.write(chunk);
+        socket.write(END_OF_DATA);
+        socket.uncork();
+      }
       done = await pending;
     } catch {
       throw this.lost('message');

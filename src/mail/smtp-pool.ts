@@ -1,3 +1,4 @@
+import type { MessageCopy } from './message-template';
 import { SmtpConnection, SmtpError, type SmtpConnectionOptions, type SmtpSessionInfo } from './smtp-connection';
 
 export interface SmtpPoolOptions {
@@ -9,7 +10,7 @@ export interface SmtpPoolOptions {
 }
 
 export interface SmtpPool {
-  send(from: string, to: string, raw: string): Promise<void>;
+  send(from: string, to: string, raw: string | MessageCopy): Promise<void>;
   /**
    * Opens up to `n` connections now, so the first message of the next alert does not wait for a
    * handshake. Resolves with what the first connection learnt about the relay, or rejects with why

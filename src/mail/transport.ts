@@ -4,12 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { maskAddressesIn } from '../logger';
 import { enhancedCodeOf, type SmtpConnectionOptions, type SmtpSessionInfo, type SmtpStage } from './smtp-connection';
 import { createSmtpPool } from './smtp-pool';
+import type { MessageCopy } from './message-template';
 
 export interface RawMessage {
   /** Envelope sender (bounce address) and recipient. */
   from: string;
   to: string;
-  raw: string;
+  /** The message: one string, or a copy made of shared Buffers (see MessageTemplate.copy). */
+  raw: string | MessageCopy;
 }
 
 export interface MailTransport {
@@ -152,7 +154,7 @@ export function createOutboxTransport(dir: string): MailTransport {
       await ready;
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`;
       const tmp = path.join(dir, `.${name}.tmp`);
-      await fs.writeFile(tmp, message.raw, 'utf8');
+      await fs.writeFile(tmp, typeof message.raw === 'string' ? message.raw : Buffer.concat(message.raw.chunks));
       await fs.rename(tmp, path.join(dir, name));
     },
     async close() {},

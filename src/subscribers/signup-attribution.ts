@@ -43,10 +43,12 @@ export class SignupAttribution {
   async recordSignup(id: number, outcome: SignupOutcome, origin: SignupOrigin, locale: string, now = Date.now()): Promise<void> {
     const record: SignupAttributionRecord = { kind: origin.kind, source: origin.source, locale, at: new Date(now).toISOString() };
     const fresh = outcome === 'created' || outcome === 'resubscribe';
-    // The same two round trips whether the address was known or not: the sign-up's timing and
-    // Redis traffic must not tell an observer which it was.
-    await this.deps.redis.eval(WRITE, 1, this.key(id), String(id), JSON.stringify(record), fresh ? '1' : '0');
-    await this.deps.stats.count('signups', origin.kind, origin.source, now, fresh ? 1 : 0);
+    // The same two commands whether the address was known or not: the sign-up's timing and Redis
+    // traffic must not tell an observer which it was. Sent together: one round trip, not two.
+    await Promise.all([
+      this.deps.redis.eval(WRITE, 1, this.key(id), String(id), JSON.stringify(record), fresh ? '1' : '0'),
+      this.deps.stats.count('signups', origin.kind, origin.source, now, fresh ? 1 : 0),
+    ]);
   }
 
   /** A subscriber confirmed for the first time: count it for the source that brought them in. */

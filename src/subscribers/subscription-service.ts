@@ -4,6 +4,8 @@ import type { DataRights, SubscriberExport } from './data-rights';
 import type { SignupAttribution, SignupOrigin } from './signup-attribution';
 import type { Subscriber, SubscriberStore, UnsubscribeHow } from './subscriber-store';
 import type { TokenSigner } from './tokens';
+import { createBulkEnqueue } from './bulk-enqueue';
+import type { ConfirmationJob } from '../queues';
 
 export interface SubscriptionDeps {
   subscribers: SubscriberStore;
@@ -27,7 +29,12 @@ export type SubscriberResult = { ok: true; subscriber: Subscriber; alertId?: str
 
 /** Sign-up, confirmation, unsubscribe and preferences: the subscriber lifecycle behind every route. */
 export class SubscriptionService {
-  constructor(private readonly deps: SubscriptionDeps) {}
+  /** Confirmation jobs of concurrent sign-ups go to Redis together (see createBulkEnqueue). */
+  private readonly enqueueConfirmation: (job: ConfirmationJob) => Promise<void>;
+
+  constructor(private readonly deps: SubscriptionDeps) {
+    this.enqueueConfirmation = createBulkEnqueue<ConfirmationJob>(deps.queues.confirmations, 'confirm');
+  }
 
   /**
    * Starts (or restarts) double opt-in. An existing subscription is left as it is: the new choices
@@ -38,9 +45,10 @@ export class SubscriptionService {
    */
   async signup(input: { email: string; locale: Locale; topics: string[] }, origin: SignupOrigin = { kind: 'api', source: '' }): Promise<void> {
     const { id, outcome } = await this.deps.subscribers.signup(input, Date.now(), this.deps.dataRights.addressHashes(input.email));
-    await this.deps.attribution?.recordSignup(id, outcome, origin, input.locale);
-    // The job finds out itself what (if anything) to send: a complained address gets nothing.
-    await this.deps.queues.confirmations.add('confirm', { subscriberId: id });
+    // Side by side, one round trip after the sign-up script: the attribution and the job (added in
+    // bulk with the sign-ups arriving at the same time). The job finds out itself what (if
+    // anything) to send: a complained address gets nothing.
+    await Promise.all([this.deps.attribution?.recordSignup(id, outcome, origin, input.locale), this.enqueueConfirmation({ subscriberId: id })]);
   }
 
   async confirm(token: unknown): Promise<ConfirmResult> {
