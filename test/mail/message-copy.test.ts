@@ -137,8 +137,12 @@ describe('copies as Buffer vectors (template.copy) on the wire', () => {
 
   test('a header value with a line break, or one too long for a header line, is refused for that copy', () => {
     const slots = links.listSlots(5);
-    expect(() => template.copy({ to: addressOf(5), slots: { ...slots, UNSUBSCRIBE_URL: 'https://kilat.example/u\r\nBcc: x@evil.example' } })).toThrow(/single clean line/);
-    expect(() => template.copy({ to: addressOf(5), slots: { ...slots, UNSUBSCRIBE_URL: `https://kilat.example/u?${'x'.repeat(1000)}` } })).toThrow(/single clean line/);
+    expect(() => template.copy({ to: addressOf(5), slots: { ...slots, UNSUBSCRIBE_URL: 'https://kilat.example/u\r\nBcc: x@evil.example' } })).toThrow(/not a clean \(folded\) line/);
+    expect(() => template.copy({ to: addressOf(5), slots: { ...slots, UNSUBSCRIBE_URL: `https://kilat.example/u?${'x'.repeat(1000)}` } })).toThrow(/not a clean \(folded\) line/);
+    // a folded value (CRLF then a space: the same header, as a long References is) passes, each line within bounds
+    const folded = template.copy({ to: addressOf(5), slots: { ...slots, UNSUBSCRIBE_URL: 'https://kilat.example/u\r\n x' } });
+    expect(Buffer.concat(folded.chunks).toString('latin1')).toContain('https://kilat.example/u\r\n x>');
+    expect(() => template.copy({ to: addressOf(5), slots: { ...slots, UNSUBSCRIBE_URL: `https://kilat.example/u\r\n ${'x'.repeat(1000)}` } })).toThrow(/not a clean \(folded\) line/);
     expect(() => template.copy({ to: `a\r\n.\r\n@x.example`, slots })).toThrow(/single clean line/);
   });
 });
