@@ -47,7 +47,7 @@ dt { font-weight: 600; } dd { margin: 0; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr)); gap: .75rem; margin: .5rem 0; }
 .tile { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .75rem; }
 .tile strong { display: block; font-size: 1.6rem; line-height: 1.2; }
-.tile span { display: block; }
+.tile span { display: block; overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; }
 h3 { font-size: 1rem; margin: .75rem 0 .4rem; }
