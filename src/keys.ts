@@ -18,11 +18,13 @@ import { createHash } from 'node:crypto';
  *       fan-out reads it a page of bytes at a time;
  *     - the audience counters (commands/includes/audience.lua): `{sN}:stats`, one `{sN}:day:<UTC
  *       date>` per day, the last bounce of each subscriber `{sN}:last-bounce` and the copies they
- *       received, in RECORDS_PER_BUCKET-sized `{sN}:got:<bucket>` hashes.
+ *       received, in RECORDS_PER_BUCKET-sized `{sN}:got:<bucket>` hashes;
+ *     - where each subscriber's sign-up came from: `{sN}:signup-source` (field = id).
  *    The Lua scripts build the record, index and bitmap keys from the shard prefix (KEYS carries
  *    it) with the same numbers (commands/includes/layout.lua);
  *  - an alert `{a<id>}` holds the alert record, its ledger bitmaps, its finished-batch set and its
  *    outcomes (a counter hash, and the per-reader click counters as one bitfield);
+ *  - sign-ups and confirmations per source and day sit in `{signup-attribution}`, one hash a day;
  *  - global lookups (article dedupe, alert counter, recent alerts) sit in `{g}`;
  *  - a feed `{f<hash>}` holds its poll state and the GUIDs it has seen;
  *  - API keys sit in `{keys}` (a create or revoke is one MULTI there); the audit stream in `{audit}`;
@@ -107,6 +109,10 @@ export interface Keys {
   received(shard: number, bucket: number): string;
   /** seq -> `<ms>|hard|soft|complaint`: each subscriber's last bounce or complaint. */
   lastBounce(shard: number): string;
+  /** Subscriber id -> JSON of where their sign-up came from (signup-attribution-1.lua). */
+  signupSource(shard: number): string;
+  /** One day's (newsroom time zone, YYYY-MM-DD) sign-up and confirmation counters, `<s|c>|<kind>|<source>` -> count (signup-count-1.lua). */
+  signupDay(day: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -160,5 +166,7 @@ export function createKeys(prefix: string): Keys {
     audienceDay: (shard, day) => `${subscriberShard(shard)}day:${day}`,
     received: (shard, bucket) => `${subscriberShard(shard)}got:${bucket}`,
     lastBounce: (shard) => `${subscriberShard(shard)}last-bounce`,
+    signupSource: (shard) => `${subscriberShard(shard)}signup-source`,
+    signupDay: (day) => `${prefix}:{signup-attribution}:day:${day}`,
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ALERT_SCRIPTS } from '../src/alerts/alert-scripts';
 import { createKeys, EMAIL_BUCKETS, LISTPACK_VALUE_MAX, RECORDS_PER_BUCKET, SUBSCRIBER_SHARDS } from '../src/keys';
 import { defineScripts, loadCommands, type RunScript } from '../src/redis-scripts';
+import { MAX_SOURCES_PER_DAY, OTHER_SOURCE } from '../src/subscribers/signup-stats';
 import { decodeRecord } from '../src/subscribers/subscriber-record';
 import { SUBSCRIBER_SCRIPTS } from '../src/subscribers/subscriber-scripts';
 import { startTestRedis, type TestRedis } from './helpers/redis-server';
@@ -22,6 +23,9 @@ const R0 = k.records(SHARD, 0);
 const A = '7';
 const ledger = [k.ledger(A, 'sent'), k.ledger(A, 'failed'), k.ledger(A, 'skipped')];
 const recordKeys = [R0, k.records(SHARD, 0, true), P];
+const OLD_SOURCE = JSON.stringify({ kind: 'page', source: '', locale: 'id', at: '2026-11-01T00:00:00.000Z' });
+const NEW_SOURCE = JSON.stringify({ kind: 'form', source: 'https://berita.example/a', locale: 'en', at: new Date(NOW).toISOString() });
+const SIGNUP_DAY = k.signupDay('2026-12-02');
 
 /** A packed record as record.lua writes it. */
 const rec = (status: string, opts: { locale?: string; confirmed?: string; nonce?: string; topics?: string; email?: string } = {}) =>
@@ -328,6 +332,71 @@ const rows: Row[] = [
     keys: [k.pendingChanges(SHARD)],
     args: [1],
     reply: null,
+  },
+  {
+    script: 'signup-attribution',
+    does: "a new reader's attribution replaces an earlier one",
+    setup: [['HSET', k.signupSource(SHARD), String(ID1), OLD_SOURCE]],
+    keys: [k.signupSource(SHARD)],
+    args: [String(ID1), NEW_SOURCE, '1'],
+    reply: 1,
+    then: [[['HGET', k.signupSource(SHARD), String(ID1)], NEW_SOURCE]],
+  },
+  {
+    script: 'signup-attribution',
+    does: 'a known subscriber signing up again keeps the attribution they have',
+    setup: [['HSET', k.signupSource(SHARD), String(ID1), OLD_SOURCE]],
+    keys: [k.signupSource(SHARD)],
+    args: [String(ID1), NEW_SOURCE, '0'],
+    reply: 1,
+    then: [[['HGET', k.signupSource(SHARD), String(ID1)], OLD_SOURCE]],
+  },
+  {
+    script: 'signup-attribution',
+    does: 'a known subscriber without one (signed up before attribution) gets this one',
+    setup: [['HSET', k.signupSource(SHARD), String(ID2), OLD_SOURCE]],
+    keys: [k.signupSource(SHARD)],
+    args: [String(ID1), NEW_SOURCE, '0'],
+    reply: 1,
+    then: [[['HMGET', k.signupSource(SHARD), String(ID1), String(ID2)], [NEW_SOURCE, OLD_SOURCE]]],
+  },
+  {
+    script: 'signup-count',
+    does: "a sign-up is counted under its metric, kind and source; the day's hash is kept 400 days",
+    setup: [['HSET', SIGNUP_DAY, 's|form|https://berita.example/a', 2]],
+    keys: [SIGNUP_DAY],
+    args: ['s', 'form', 'https://berita.example/a', MAX_SOURCES_PER_DAY, OTHER_SOURCE, 400 * 86400, 1],
+    reply: 1,
+    then: [
+      [['HGETALL', SIGNUP_DAY], ['s|form|https://berita.example/a', '3']],
+      [['TTL', SIGNUP_DAY], expect.closeTo(400 * 86400, -1)],
+    ],
+  },
+  {
+    script: 'signup-count',
+    does: 'a day at its cap counts a source it does not hold under the "other" source',
+    setup: [['HSET', SIGNUP_DAY, 's|form|a', 1, 'c|form|a', 1]],
+    keys: [SIGNUP_DAY],
+    args: ['s', 'iframe', 'b', 2, OTHER_SOURCE, 60, 1],
+    reply: 1,
+    then: [[['HGETALL', SIGNUP_DAY], ['s|form|a', '1', 'c|form|a', '1', `s|iframe|${OTHER_SOURCE}`, '1']]],
+  },
+  {
+    script: 'signup-count',
+    does: 'a day at its cap still counts a source it holds under that source',
+    setup: [['HSET', SIGNUP_DAY, 's|form|a', 1, 'c|form|a', 1]],
+    keys: [SIGNUP_DAY],
+    args: ['c', 'form', 'a', 2, OTHER_SOURCE, 60, 1],
+    reply: 1,
+    then: [[['HGETALL', SIGNUP_DAY], ['s|form|a', '1', 'c|form|a', '2']]],
+  },
+  {
+    script: 'signup-count',
+    does: 'adding 0 (a known address signing up again) writes nothing',
+    keys: [SIGNUP_DAY],
+    args: ['s', 'form', 'a', MAX_SOURCES_PER_DAY, OTHER_SOURCE, 60, 0],
+    reply: 0,
+    then: [[['EXISTS', SIGNUP_DAY], 0]],
   },
   // --- alerts
   {

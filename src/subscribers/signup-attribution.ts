@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys';
+import { ScriptedStore } from '../redis-scripts';
 import type { SignupOutcome } from './subscriber-store';
 import { SIGNUP_KINDS, type SignupKind, type SignupStats } from './signup-stats';
+import { SUBSCRIBER_SCRIPTS } from './subscriber-scripts';
 
 /** Where a sign-up came from, as the sign-up path saw it. */
 export interface SignupOrigin {
@@ -17,22 +19,18 @@ export interface SignupAttributionRecord extends SignupOrigin {
   at: string;
 }
 
-// A new reader's attribution replaces any earlier one; a known subscriber keeps theirs (and gets
-// this one only if they have none, e.g. they signed up before attribution existed).
-const WRITE = `
-if ARGV[3] == '1' then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) else redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) end
-return 1`;
-
 /**
  * Attribution of each subscriber's sign-up, in its own hash per subscriber shard (same hash tag as
  * the subscriber records, field = subscriber id), so the subscriber record's format is untouched.
- * It also feeds the per-source counters of SignupStats.
+ * It also feeds the per-source counters of SignupStats. The write is commands/signup-attribution-1.lua.
  */
-export class SignupAttribution {
-  constructor(private readonly deps: { redis: Redis; keys: Keys; stats: SignupStats }) {}
+export class SignupAttribution extends ScriptedStore {
+  constructor(private readonly deps: { redis: Redis; keys: Keys; stats: SignupStats }) {
+    super(deps, SUBSCRIBER_SCRIPTS);
+  }
 
   private key(id: number): string {
-    return `${this.deps.keys.prefix}:{s${this.deps.keys.shardOfId(id)}}:signup-source`;
+    return this.keys.signupSource(this.keys.shardOfId(id));
   }
 
   /**
@@ -43,10 +41,11 @@ export class SignupAttribution {
   async recordSignup(id: number, outcome: SignupOutcome, origin: SignupOrigin, locale: string, now = Date.now()): Promise<void> {
     const record: SignupAttributionRecord = { kind: origin.kind, source: origin.source, locale, at: new Date(now).toISOString() };
     const fresh = outcome === 'created' || outcome === 'resubscribe';
-    // The same two commands whether the address was known or not: the sign-up's timing and Redis
-    // traffic must not tell an observer which it was. Sent together: one round trip, not two.
+    // The same two commands whether the address was known or not (one script decides between
+    // replacing and keeping): the sign-up's timing and Redis traffic must not tell an observer
+    // which it was. Sent together: one round trip, not two.
     await Promise.all([
-      this.deps.redis.eval(WRITE, 1, this.key(id), String(id), JSON.stringify(record), fresh ? '1' : '0'),
+      this.run('signup-attribution', [this.key(id)], [String(id), JSON.stringify(record), fresh ? '1' : '0']),
       this.deps.stats.count('signups', origin.kind, origin.source, now, fresh ? 1 : 0),
     ]);
   }
@@ -58,7 +57,7 @@ export class SignupAttribution {
   }
 
   async get(id: number): Promise<SignupAttributionRecord | undefined> {
-    const raw = await this.deps.redis.hget(this.key(id), String(id));
+    const raw = await this.redis.hget(this.key(id), String(id));
     if (raw === null) return undefined;
     try {
       const v = JSON.parse(raw) as Partial<SignupAttributionRecord>;
@@ -71,6 +70,6 @@ export class SignupAttribution {
 
   /** Forgets a subscriber's attribution (erasure); the day counters hold no personal data and stay. */
   async erase(id: number): Promise<void> {
-    await this.deps.redis.hdel(this.key(id), String(id));
+    await this.redis.hdel(this.key(id), String(id));
   }
 }

@@ -1,4 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { Keys } from '../keys';
+import { ScriptedStore } from '../redis-scripts';
+import { SUBSCRIBER_SCRIPTS } from './subscriber-scripts';
 
 /** Which embed (or page) a sign-up came through. */
 export const SIGNUP_KINDS = ['page', 'form', 'iframe', 'script', 'api'] as const;
@@ -19,28 +22,18 @@ export const OTHER_SOURCE = '(other)';
 const KEEP_SECONDS = 400 * 86400;
 export const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-// One hash per day; a field is `<metric>|<kind>|<source>`. A new field is only added while the day
-// has room, so hostile `source` values cannot grow a day's hash without bound.
-const INCREMENT = `
-if ARGV[7] == '0' then return 0 end
-local field = ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[3]
-if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then
-  field = ARGV[1] .. '|' .. ARGV[2] .. '|' .. ARGV[5]
-end
-redis.call('HINCRBY', KEYS[1], field, tonumber(ARGV[7]))
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-return 1`;
-
 /**
  * Sign-ups and confirmations per source, form kind and day (the newsroom's TIME_ZONE), counted as
  * they happen: reading a range is one HGETALL per day, never a scan of subscribers. The keys are
- * named for sign-up attribution (`{signup-attribution}:day:<date>`) so generic audience counters
- * can sit beside them.
+ * named for sign-up attribution (`{signup-attribution}:day:<date>`, keys.signupDay) so generic
+ * audience counters can sit beside them. One hash per day, field `<metric>|<kind>|<source>`, capped
+ * at MAX_SOURCES_PER_DAY fields by commands/signup-count-1.lua.
  */
-export class SignupStats {
+export class SignupStats extends ScriptedStore {
   private readonly dayFormat: Intl.DateTimeFormat;
 
-  constructor(private readonly deps: { redis: Redis; keyPrefix: string; timeZone: string }) {
+  constructor(deps: { redis: Redis; keys: Keys; timeZone: string }) {
+    super(deps, SUBSCRIBER_SCRIPTS);
     this.dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: deps.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   }
 
@@ -49,19 +42,15 @@ export class SignupStats {
     return this.dayFormat.format(new Date(ms));
   }
 
-  private key(day: string): string {
-    return `${this.deps.keyPrefix}:{signup-attribution}:day:${day}`;
-  }
-
   /** Adds `by` (0 still makes the round trip: callers use it to keep equal work on both branches). */
   async count(metric: 'signups' | 'confirmations', kind: SignupKind, source: string, now = Date.now(), by = 1): Promise<void> {
-    await this.deps.redis.eval(INCREMENT, 1, this.key(this.dayOf(now)), metric === 'signups' ? 's' : 'c', kind, source, MAX_SOURCES_PER_DAY, OTHER_SOURCE, KEEP_SECONDS, by);
+    await this.run('signup-count', [this.keys.signupDay(this.dayOf(now))], [metric === 'signups' ? 's' : 'c', kind, source, MAX_SOURCES_PER_DAY, OTHER_SOURCE, KEEP_SECONDS, by]);
   }
 
   /** Every (day, source, kind) with a sign-up or confirmation from `from` to `to` (inclusive, YYYY-MM-DD). */
   async range(from: string, to: string): Promise<SignupStatsRow[]> {
     const days = daysBetween(from, to);
-    const hashes = await Promise.all(days.map((d) => this.deps.redis.hgetall(this.key(d))));
+    const hashes = await Promise.all(days.map((d) => this.redis.hgetall(this.keys.signupDay(d))));
     const rows: SignupStatsRow[] = [];
     days.forEach((day, i) => {
       const byPair = new Map<string, SignupStatsRow>();

@@ -14,7 +14,7 @@ export interface SignupTracking {
 
 /** The sign-up attribution objects of one process, from its config and Redis (issue 12). */
 export function createSignupTracking(config: Config, core: { redis: Redis; keys: Keys }): SignupTracking {
-  const stats = new SignupStats({ redis: core.redis, keyPrefix: core.keys.prefix, timeZone: config.timeZone });
+  const stats = new SignupStats({ redis: core.redis, keys: core.keys, timeZone: config.timeZone });
   return {
     stats,
     attribution: new SignupAttribution({ redis: core.redis, keys: core.keys, stats }),
