@@ -9,6 +9,8 @@ import { watchRedis, type RedisWatch } from './redis-watch';
 import { createReplicaConfirm } from './redis-replicas';
 import type { ArticleInput } from './article';
 import { AlertStore } from './alerts/alert-store';
+import { controlAlert } from './alerts/control-alert';
+import type { AlertAction, ControlResult } from './alerts/alert-store';
 import { editScheduled, publishArticle, type EditInput, type PublishInput, type PublishResult } from './alerts/publish';
 import { createTransportFromConfig } from './mail/create-transport';
 import { createRendererFromConfig } from './mail/create-renderer';
@@ -58,6 +60,8 @@ export interface Core {
   publish(input: PublishInput): Promise<PublishResult>;
   /** Edits a scheduled alert (PATCH /api/alerts/:id, /admin): validated like a publish, its job moved to the new time. */
   editScheduled(alertId: string, patch: EditInput): ReturnType<typeof editScheduled>;
+  /** Pause, resume or cancel (API, /admin, CLI); a cancel also drops a scheduled alert's delayed fan-out job. */
+  controlAlert(alertId: string, action: AlertAction): Promise<ControlResult>;
   /** Event webhooks; without WEBHOOK_URL an emitter that sends nothing. */
   webhooks: WebhookEmitter;
   /** Where each sign-up came from (issue 12): attribution, per-source counters, the optional challenge. */
@@ -117,6 +121,7 @@ export function createCore({ config, logger, role }: CoreDeps): Core {
     queues,
     publish: (input) => publishArticle({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, input),
     editScheduled: (alertId, patch) => editScheduled({ alerts, queues, defaultLocale: config.defaultLocale, sitePatterns: config.articleBoilerplate }, alertId, patch, config.topics),
+    controlAlert: (alertId, action) => controlAlert({ alerts, queues, logger }, alertId, action),
     webhooks,
     signups,
     dataRights,

@@ -72,6 +72,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     }),
     publish,
     editScheduled: core.editScheduled,
+    controlAlert: core.controlAlert,
     outboxDir: config.smtpUrl ? undefined : outboxDir(config),
     signupLimits: createSignupLimits({
       redis: core.redis,
@@ -97,6 +98,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
         previewer,
         publish,
         editScheduled: core.editScheduled,
+        controlAlert: core.controlAlert,
         queues: core.queues.all(),
         topicNames: catalog.en.page.topics,
         signupStats: core.signups.stats,

@@ -2,28 +2,33 @@ import type { Logger } from './logger';
 
 const FORCE_QUIT_MS = 15_000;
 
+/** Starts the same shutdown from inside the process (a fault it cannot recover from); it exits with `exitCode`. */
+export type ShutdownNow = (exitCode: number) => void;
+
 /**
- * On SIGTERM/SIGINT runs `close` once (in-flight work finishes, connections close) and exits;
- * a backstop timer forces the exit if closing hangs.
+ * On SIGTERM/SIGINT (or the returned function) runs `close` once (in-flight work finishes,
+ * connections close) and exits; a backstop timer forces the exit if closing hangs.
  */
-export function onShutdown(logger: Logger, close: () => Promise<void>): void {
+export function onShutdown(logger: Logger, close: () => Promise<void>): ShutdownNow {
   let closing = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const shutdown = (cause: NodeJS.Signals | 'fault', exitCode: number) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info(cause === 'fault' ? { exitCode } : { signal: cause }, 'shutting down');
     setTimeout(() => {
       logger.error('shutdown took too long; forcing exit');
       process.exit(1);
     }, FORCE_QUIT_MS).unref();
     close().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err) => {
         logger.error({ err }, 'error during shutdown');
         process.exit(1);
       },
     );
   };
+  const handler = (signal: NodeJS.Signals) => shutdown(signal, 0);
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  return (exitCode) => shutdown('fault', exitCode);
 }

@@ -236,7 +236,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .argument('<id>', 'alert id')
       .action(async (id: string) => {
         const { core } = await context();
-        const r = await core.alerts.control(id, action);
+        const r = await core.controlAlert(id, action);
         if (!r.ok && r.reason === 'not_found') throw new CliError(`no alert ${id}`, EXIT.notFound);
         if (!r.ok) throw new CliError(`alert ${id} is ${r.state}; it cannot be ${past}`);
         if (r.changed) await audit(`alert.${action}`, { alertId: id });
@@ -251,7 +251,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const { core } = await context();
       const before = await core.alerts.state(id);
       if (!before) throw new CliError(`no alert ${id}`, EXIT.notFound);
-      const r = await core.alerts.control(id, 'cancel');
+      const r = await core.controlAlert(id, 'cancel');
       if (r.ok && r.changed) {
         await audit('alert.cancel', { alertId: id });
         out(`alert ${id} cancelled (it was ${before})`);

@@ -15,7 +15,7 @@ import type { Config, Locale } from '../config';
 import type { Catalog } from '../i18n';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis';
-import type { AlertStore } from '../alerts/alert-store';
+import type { AlertAction, AlertStore, ControlResult } from '../alerts/alert-store';
 import type { EditInput, PublishInput, PublishResult, editScheduled } from '../alerts/publish';
 import type { ArticleInput } from '../article';
 import type { BounceHandler } from '../subscribers/bounce-handler';
@@ -51,6 +51,8 @@ export interface AppDeps {
   publish(input: PublishInput): Promise<PublishResult>;
   /** Edits a scheduled alert (PATCH /api/alerts/:id). */
   editScheduled(alertId: string, patch: EditInput): ReturnType<typeof editScheduled>;
+  /** Pause, resume, cancel (POST /api/alerts/:id/…); a cancel also drops a scheduled alert's delayed job. */
+  controlAlert(alertId: string, action: AlertAction): Promise<ControlResult>;
   /** Set in development when mail goes to the outbox instead of SMTP. */
   outboxDir?: string;
   /** Sign-up abuse limits (per IP, per address); absent means none. */

@@ -8,7 +8,8 @@ import { BUILT_MAIN, envFor, spawnBuilt, stopChild, type ChildService } from '..
 
 /**
  * `npm start` (the built dist/src/main.js) supervises its worker processes: one that dies, killed
- * or crashed by an uncaught exception, is logged and started again, and the new one sends.
+ * or crashed by an uncaught exception, is logged and started again, and the new one sends. One that
+ * keeps dying is given up on: main stops with a non-zero code for its supervisor to see.
  */
 const READERS = 30;
 const CRASH_ON_SIGNAL = path.join(__dirname, '..', 'helpers', 'crash-on-signal.js');
@@ -93,5 +94,33 @@ describe('npm start restarts a worker process that died', () => {
     expect(await main.exited).toEqual({ code: 0, signal: null });
     expect(alive(third)).toBe(false);
     expect(restarts()).toHaveLength(2);
+  });
+
+  test('a worker that dies at every start is restarted with a growing wait, then main gives up: one fatal line and a non-zero exit', async () => {
+    const port = await freePort();
+    // A real misconfiguration only the workers trip on: a heap cap of 1 MB (meant as 1 GB?) is too
+    // small for V8 to even load the worker, so each one dies before its first line.
+    const looping = spawnBuilt(BUILT_MAIN, envFor(k.config, { WORKER_PROCESSES: '1', WORKER_HEAP_MB: '1', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }));
+    try {
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      void looping.exited.then((e) => (exit = e));
+      await waitUntil(async () => exit, 90_000, 'main to give up on the worker and exit');
+      expect(exit).toEqual({ code: 1, signal: null });
+
+      const lines = parsed(looping.lines).filter((l) => l.role === 'main');
+      const restarted = lines.filter((l) => l.msg === 'worker process exited; restarting it');
+      expect(restarted.map((l) => l.restartInMs)).toEqual([1000, 2000, 4000, 8000]);
+      const fatal = lines.filter((l) => l.level === 60);
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]!.msg).toMatch(/^worker process 0 exited abnormally 5 times within 60 s \(.+\); not restarting it again; Kilat is stopping$/);
+      const exits = fatal[0]!.exits as { code: number | null; signal: string | null }[];
+      expect(exits).toHaveLength(5);
+      for (const e of exits) expect(e.signal !== null || (e.code !== null && e.code !== 0)).toBe(true);
+      // Stopped through the ordinary shutdown (API closed, Redis connections ended); no worker ever started.
+      expect(lines.filter((l) => l.msg === 'shutting down')).toMatchObject([{ exitCode: 1 }]);
+      expect(parsed(looping.lines).filter((l) => l.msg === 'worker started')).toHaveLength(0);
+    } finally {
+      await stopChild(looping);
+    }
   });
 });

@@ -9,7 +9,7 @@ import type { Config } from '../../config';
 import type { Keys } from '../../keys';
 import type { Logger } from '../../logger';
 import { maskEmail } from '../../logger';
-import type { AlertStore } from '../../alerts/alert-store';
+import type { AlertAction, AlertStore, ControlResult } from '../../alerts/alert-store';
 import { readArticle, toArticle } from '../../article';
 import { followUpOf, PublishRefused, publishSchema, type EditInput, type PublishInput, type PublishResult, type editScheduled } from '../../alerts/publish';
 import type { Previewer } from '../../newsroom/preview';
@@ -35,6 +35,7 @@ export interface AdminDeps {
   previewer: Previewer;
   publish(input: PublishInput): Promise<PublishResult>;
   editScheduled(alertId: string, patch: EditInput): ReturnType<typeof editScheduled>;
+  controlAlert(alertId: string, action: AlertAction): Promise<ControlResult>;
   queues: Queue[];
   topicNames: Record<string, string>;
   /** Sign-ups per source and day (issue 12), shown under the alerts; optional. */
@@ -264,7 +265,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     router.post(`/admin/alerts/:id/${action}`, editor, async (req, res) => {
       const id = alertId(req.params.id);
-      const r = await deps.alerts.control(id, action);
+      const r = await deps.controlAlert(id, action);
       if (!r.ok && r.reason === 'not_found') throw new HttpError(404, 'alert_not_found', 'No such alert.');
       if (r.ok && r.changed) await deps.access.record(req, res, `alert.${action}`, { alertId: id });
       deps.logger.info({ alertId: id, action, ok: r.ok }, 'alert control from /admin');

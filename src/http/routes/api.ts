@@ -94,7 +94,7 @@ export function apiRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: S
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     router.post(`/alerts/:id/${action}`, requireScope('publish'), requireRedis, async (req, res) => {
       const id = alertIdParam(req.params.id);
-      const result = await deps.alerts.control(id, action);
+      const result = await deps.controlAlert(id, action);
       if (!result.ok && result.reason === 'not_found') throw new HttpError(404, 'alert_not_found', 'No such alert.');
       if (!result.ok) throw new HttpError(409, 'alert_state_conflict', `A ${result.state} alert cannot be ${PAST[action]}.`);
       if (result.changed) await deps.access.record(req, res, `alert.${action}`, { alertId: id });
