@@ -3,15 +3,10 @@ import type { AppDeps } from '../app';
 import { editSchema, PublishRefused, publishSchema } from '../../alerts/publish';
 import { firstIssue } from '../api-schemas';
 import { HttpError } from '../errors';
+import { requireJson } from '../require-json';
 import type { SignupIntake } from '../signup-intake';
 
 export const JSON_LIMIT = '256kb';
-
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is('application/json')) {
-    next(new HttpError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
-  } else next();
-};
 
 const REFUSED_STATUS: Record<PublishRefused['code'], number> = {
   publish_at_in_past: 400,

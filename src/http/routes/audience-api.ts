@@ -8,6 +8,7 @@ import { SUBSCRIBERS_SCOPE, type SubscriberAction, type SubscriberAdmin } from '
 import type { Access } from '../access';
 import { firstIssue, type ApiSchemas } from '../api-schemas';
 import { HttpError } from '../errors';
+import { requireJson } from '../require-json';
 
 export interface AudienceDeps {
   stats: AudienceStats;
@@ -16,11 +17,6 @@ export interface AudienceDeps {
 
 /** Longest series one call answers. */
 export const MAX_AUDIENCE_DAYS = 366;
-
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is('application/json')) next(new HttpError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
-  else next();
-};
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 

@@ -4,11 +4,7 @@ import type { AppDeps } from '../app';
 import { firstIssue, type ApiSchemas } from '../api-schemas';
 import { auditFormat, auditPageQuery, sendAuditExport } from '../audit-query';
 import { HttpError } from '../errors';
-
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is('application/json')) next(new HttpError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
-  else next();
-};
+import { requireJson } from '../require-json';
 
 /** Named keys and the audit log as JSON: admin scope. */
 export function keysApiRoutes(deps: AppDeps, schemas: ApiSchemas, requireRedis: RequestHandler): Router {

@@ -5,12 +5,8 @@ import { normaliseAddress } from '../../subscribers/email-address';
 import { maskEmail } from '../../logger';
 import { firstIssue, type ApiSchemas } from '../api-schemas';
 import { HttpError } from '../errors';
+import { requireJson } from '../require-json';
 import { JSON_LIMIT } from './api';
-
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is('application/json')) next(new HttpError(415, 'unsupported_media_type', 'Send the request body as application/json.'));
-  else next();
-};
 
 /** Editor tools: see an alert before it goes out, and mail one copy to yourself. */
 export function newsroomApiRoutes(deps: AppDeps, schemas: ApiSchemas): Router {
