@@ -3,10 +3,10 @@ import { LOCALES } from '../../config';
 import type { Logger } from '../../logger';
 import { maskEmail } from '../../logger';
 import type { AudienceStats } from '../../subscribers/audience-stats';
-import { DAY } from '../../subscribers/signup-stats';
 import { SUBSCRIBERS_SCOPE, type SubscriberAction, type SubscriberAdmin } from '../../subscribers/subscriber-admin';
 import type { Access } from '../access';
 import { firstIssue, type ApiSchemas } from '../api-schemas';
+import { dayRange } from '../day-range';
 import { HttpError } from '../errors';
 import { requireJson } from '../require-json';
 
@@ -15,32 +15,9 @@ export interface AudienceDeps {
   subscribers: SubscriberAdmin;
 }
 
-/** Longest series one call answers. */
-export const MAX_AUDIENCE_DAYS = 366;
-
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 /** The UTC days of an audience request: `days` back from today (default 30), or `from`/`to` (YYYY-MM-DD). */
 export function audienceRange(query: Request['query'], now = Date.now()): { from: string; to: string } {
-  const date = (v: unknown, fallback: string) => {
-    if (v === undefined || v === '') return fallback;
-    if (typeof v !== 'string' || !DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || utcDay(Date.parse(`${v}T00:00:00Z`)) !== v) {
-      throw new HttpError(400, 'validation_failed', 'from and to must be dates as YYYY-MM-DD.');
-    }
-    return v;
-  };
-  let days = 30;
-  if (query.days !== undefined) {
-    days = typeof query.days === 'string' && /^\d{1,3}$/.test(query.days) ? Number(query.days) : NaN;
-    if (!(days >= 1 && days <= MAX_AUDIENCE_DAYS)) throw new HttpError(400, 'validation_failed', `days must be a whole number from 1 to ${MAX_AUDIENCE_DAYS}.`);
-  }
-  const to = date(query.to, utcDay(now));
-  const from = date(query.from, utcDay(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86400_000));
-  if (from > to) throw new HttpError(400, 'validation_failed', 'from must not be after to.');
-  if ((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400_000 + 1 > MAX_AUDIENCE_DAYS) {
-    throw new HttpError(400, 'validation_failed', `At most ${MAX_AUDIENCE_DAYS} days at a time.`);
-  }
-  return { from, to };
+  return dayRange(query, { today: new Date(now).toISOString().slice(0, 10), defaultDays: 30, daysParam: true });
 }
 
 /**

@@ -5,8 +5,9 @@ import type { Locale } from '../../config';
 import { isLocale } from '../../i18n';
 import { templatesDir } from '../../paths';
 import type { SignupChallenge } from '../../subscribers/signup-challenge';
-import { DAY, type SignupStats } from '../../subscribers/signup-stats';
+import type { SignupStats } from '../../subscribers/signup-stats';
 import type { AppDeps } from '../app';
+import { dayRange } from '../day-range';
 import { embedColours } from '../embed-colours';
 import type { EmbedOrigins } from '../embed-origins';
 import { HttpError } from '../errors';
@@ -21,9 +22,6 @@ export interface EmbedDeps {
   /** Present when SIGNUP_CHALLENGE=altcha. */
   challenge?: SignupChallenge;
 }
-
-/** Longest range GET /api/stats/signups answers in one call. */
-export const MAX_STATS_DAYS = 366;
 
 /**
  * The embeddable sign-up (issue 12): the plain form posting cross-origin to /subscribe, the framable
@@ -169,20 +167,7 @@ export function embedRoutes(deps: AppDeps, o: { origins: EmbedOrigins; intake: S
   return router;
 }
 
-/** `from`/`to` (YYYY-MM-DD, inclusive) of a stats request; the last 30 days by default. */
+/** `from`/`to` (YYYY-MM-DD, inclusive, TIME_ZONE days) of a sign-up stats request; the last 30 days by default. */
 export function statsRange(req: Request, stats: SignupStats, now = Date.now()): { from: string; to: string } {
-  const pick = (v: unknown, fallback: string) => {
-    if (v === undefined || v === '') return fallback;
-    if (typeof v !== 'string' || !DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
-      throw new HttpError(400, 'validation_failed', 'from and to must be dates as YYYY-MM-DD.');
-    }
-    return v;
-  };
-  const to = pick(req.query.to, stats.dayOf(now));
-  const from = pick(req.query.from, stats.dayOf(Date.parse(`${to}T12:00:00Z`) - 29 * 86400_000));
-  if (from > to) throw new HttpError(400, 'validation_failed', 'from must not be after to.');
-  // Counted, not listed: a hostile range must not build a huge list first.
-  if ((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400_000 + 1 > MAX_STATS_DAYS) throw new HttpError(400, 'validation_failed', `At most ${MAX_STATS_DAYS} days at a time.`);
-  return { from, to };
+  return dayRange(req.query, { today: stats.dayOf(now), defaultDays: 30 });
 }
-
