@@ -29,10 +29,9 @@ export interface SubscriberView {
 
 export type LookupResult = { ok: true; subscriber: SubscriberView } | { ok: false; code: 'invalid_email'; message: string } | { ok: false; code: 'not_found'; message: string };
 
+/** `address`: the normalised address the action was on (what logs and the audit trail mask). */
 export type ActionResult =
-  | { ok: true; action: 'unsubscribe'; changed: boolean; subscriber: SubscriberView }
-  | { ok: true; action: 'export'; data: SubscriberExport }
-  | { ok: true; action: 'delete'; deleted: true }
+  | (({ action: 'unsubscribe'; changed: boolean; subscriber: SubscriberView } | { action: 'export'; data: SubscriberExport } | { action: 'delete'; deleted: true }) & { ok: true; address: string })
   | Extract<LookupResult, { ok: false }>;
 
 export interface SubscriberAdminDeps {
@@ -70,16 +69,16 @@ export class SubscriberAdmin {
         const changed = previous === 'confirmed' || previous === 'pending' || previous === 'paused';
         if (changed) await this.deps.events?.emit('subscriber.unsubscribed', { subscriberId: s.id });
         const after = (await this.deps.subscribers.get(s.id)) ?? s;
-        return { ok: true, action, changed, subscriber: await this.view(after) };
+        return { ok: true, address: s.email, action, changed, subscriber: await this.view(after) };
       }
       case 'export': {
         const data = await this.deps.dataRights.exportById(s.id);
         if (!data) return { ok: false, code: 'not_found', message: NOT_FOUND };
-        return { ok: true, action, data };
+        return { ok: true, address: s.email, action, data };
       }
       case 'delete': {
         if (!(await this.deps.dataRights.deleteById(s.id))) return { ok: false, code: 'not_found', message: NOT_FOUND };
-        return { ok: true, action, deleted: true };
+        return { ok: true, address: s.email, action, deleted: true };
       }
     }
   }

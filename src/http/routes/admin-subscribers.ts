@@ -83,9 +83,9 @@ export function adminSubscribersRoutes(deps: AdminSubscribersDeps): Router {
       }
       const r = await subscribers.act(action, email);
       if (!r.ok) return audiencePage(req, res, r.code === 'invalid_email' ? 400 : 404, lookupForm({ message: { kind: 'error', text: r.message } }));
-      deps.logger.info({ action, to: maskEmail(String(email)) }, `subscriber ${action} by the newsroom (/admin)`);
+      deps.logger.info({ action, to: maskEmail(r.address) }, `subscriber ${action} by the newsroom (/admin)`);
       // An unsubscribe that changed nothing is not an action; an export (data left) and a delete always are.
-      if (r.action !== 'unsubscribe' || r.changed) await deps.access.record(req, res, `subscriber.${action}`, { subscriber: maskEmail(String(email).trim().toLowerCase()) });
+      if (r.action !== 'unsubscribe' || r.changed) await deps.access.record(req, res, `subscriber.${action}`, { subscriber: maskEmail(r.address) });
       if (r.action === 'export') {
         res.set('Cache-Control', 'no-store');
         res.attachment('kilat-subscriber.json');

@@ -57,9 +57,9 @@ export function audienceApiRoutes(deps: { audience: AudienceDeps; logger: Logger
       const email = addressOf(req.body);
       const r = await subscribers.act(action, email);
       if (!r.ok) throw failed(r);
-      deps.logger.info({ action, to: maskEmail(email) }, `subscriber ${action} by the newsroom (API)`);
+      deps.logger.info({ action, to: maskEmail(r.address) }, `subscriber ${action} by the newsroom (API)`);
       // An unsubscribe that changed nothing is not an action; an export (data left) and a delete always are.
-      if (r.action !== 'unsubscribe' || r.changed) await deps.access.record(req, res, `subscriber.${action}`, { subscriber: maskEmail(email.trim().toLowerCase()) });
+      if (r.action !== 'unsubscribe' || r.changed) await deps.access.record(req, res, `subscriber.${action}`, { subscriber: maskEmail(r.address) });
       res.set('Cache-Control', 'no-store');
       if (r.action === 'unsubscribe') res.json({ changed: r.changed, subscriber: r.subscriber });
       else if (r.action === 'export') res.json(r.data);
