@@ -5,7 +5,7 @@ import { isKeyId, KeyInputError, type ApiKeys } from '../../ops/api-keys';
 import type { AuditLog } from '../../ops/audit-log';
 import { pageViewer, type Access } from '../access';
 import { auditFormat, auditPageQuery, sendAuditExport } from '../audit-query';
-import { HttpError } from '../errors';
+import { keyActions } from '../key-actions';
 import { adminLayout } from '../pages/admin-pages';
 import { auditPage, keysPage } from '../pages/admin-keys-pages';
 import type { SafeHtml } from '../pages/html';
@@ -24,6 +24,7 @@ const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v])
 export function adminKeysRoutes(deps: AdminKeysDeps): Router {
   const router = Router();
   const admin = deps.access.requireScope('admin');
+  const keys = keyActions(deps);
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
   const page = (res: Response, status: number, title: string, body: SafeHtml) =>
     res.status(status).type('html').set('Cache-Control', 'no-store').send(adminLayout({ title, body, signedIn: true, siteName: deps.config.siteName, viewer: pageViewer(res) }));
@@ -38,11 +39,9 @@ export function adminKeysRoutes(deps: AdminKeysDeps): Router {
   router.post('/admin/keys', admin, form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const scopes = list(body.scopes);
-    const actor = deps.access.actorOf(res);
     try {
-      const created = await deps.apiKeys.create({ name: body.name, scopes, createdBy: { id: actor.id, name: actor.name } });
-      await deps.access.record(req, res, 'key.create', { keyId: created.key.id, name: created.key.name, scopes: created.key.scopes.join(',') });
-      deps.logger.info({ keyId: created.key.id, by: actor.id }, 'api key created from /admin');
+      const created = await keys.create(req, res, { name: body.name, scopes });
+      deps.logger.info({ keyId: created.key.id, by: deps.access.actorOf(res).id }, 'api key created from /admin');
       page(res, 201, 'API keys', keysPage({ keys: await deps.apiKeys.list(), created }));
     } catch (err) {
       if (!(err instanceof KeyInputError)) throw err;
@@ -52,10 +51,7 @@ export function adminKeysRoutes(deps: AdminKeysDeps): Router {
   });
 
   router.post('/admin/keys/:id/revoke', admin, async (req, res) => {
-    const r = await deps.apiKeys.revoke(String(req.params.id));
-    if (!r.ok && r.reason === 'bootstrap') throw new HttpError(400, 'bootstrap_key', 'The bootstrap key is PUBLISHER_TOKEN: change the setting to replace it.');
-    if (!r.ok) throw new HttpError(404, 'key_not_found', 'No such key.');
-    if (r.revoked) await deps.access.record(req, res, 'key.revoke', { keyId: r.key.id, name: r.key.name });
+    const r = await keys.revoke(req, res, String(req.params.id));
     res.redirect(303, `/admin/keys?revoked=${r.key.id}`);
   });
 
