@@ -2,13 +2,12 @@
  * The per-recipient values a template may place (`{{slot "UNSUBSCRIBE_URL"}}` in templates/), filled
  * in each copy. Which email fills which is decided here: list emails (alerts, the daily digest) carry
  * the unsubscribe and preferences links, the confirmation its confirm link, and an alert with
- * CLICK_TRACKING=on its tracked "Read more" link as well. src/subscribers/links.ts makes the values.
+ * CLICK_TRACKING=on its tracked "Read more" link as well, a follow-up its threading headers (the
+ * mailer's prepareListEmail puts the sets together). src/subscribers/links.ts makes the values.
  */
 export const LIST_SLOTS = ['UNSUBSCRIBE_URL', 'PREFERENCES_URL'] as const;
 export const CONFIRM_SLOTS = ['CONFIRM_URL'] as const;
 export const CLICK_SLOTS = ['READ_MORE_URL'] as const;
-/** An alert with click tracking: the list links and the reader's own redirect to the article. */
-export const TRACKED_ALERT_SLOTS = [...LIST_SLOTS, ...CLICK_SLOTS] as const;
 /**
  * A follow-up's threading headers (In-Reply-To, References) for a reader who got the earlier
  * alerts of the story: the Message-IDs of their own copies of those. Header slots only.
