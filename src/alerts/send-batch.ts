@@ -111,7 +111,9 @@ function sentLedger(alerts: AlertStore, alertId: string, keep: Keep, received: (
       // are on the wire at once, so the group costs one round trip (they live in different hash
       // tags, the alert's and the subscribers' shard, so one script cannot do both on a Cluster).
       // Both are kept through a failover; only the ledger (which decides who is mailed again) waits
-      // for a replica, the count is a figure for the newsroom.
+      // for a replica, the count is a figure for the newsroom. The count is the one kept write that is
+      // not idempotent: a retry after a lost reply may count those copies twice, which is the lesser
+      // harm next to failing the batch (its retry would mail them again).
       const [n] = await Promise.all([
         keep('sent ledger', { alertId, outcome: 'sent', subscriberIds: ids }, () => alerts.record(alertId, 'sent', ids), alerts.homeKey(alertId)),
         keep('received counts', { alertId, subscriberIds: ids }, () => received(ids)),
