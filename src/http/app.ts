@@ -15,6 +15,7 @@ import type { Config, Locale } from '../config';
 import type { Catalog } from '../i18n';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis';
+import { isRedisUnavailable } from '../durable-writes';
 import type { AlertAction, AlertStore, ControlResult } from '../alerts/alert-store';
 import type { EditInput, PublishInput, PublishResult, editScheduled } from '../alerts/publish';
 import type { ArticleInput } from '../article';
@@ -108,7 +109,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     let e = toHttpError(err);
-    if (e.status === 500 && deps.redis.status !== 'ready') {
+    // A command that failed because Redis is away is a 503 even while the connection still says
+    // "ready": between the socket ending and ioredis noticing, or when a failover demoted the master
+    // under an open connection (READONLY, MASTERDOWN), the status has not caught up yet.
+    if (e.status === 500 && (deps.redis.status !== 'ready' || isRedisUnavailable(err))) {
       e = new HttpError(503, 'service_unavailable', 'The service is temporarily unavailable; try again shortly.', { 'Retry-After': '5' });
     }
     if (e.status >= 500) deps.logger.error({ err, path: req.path, method: req.method }, 'request failed');

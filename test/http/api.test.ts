@@ -1,6 +1,8 @@
 import { storedAddresses } from '../helpers/stored-subscribers';
 import { bearer, postJson, startKilat, waitUntil, type Kilat } from '../helpers/kilat';
 import { useKilat } from '../helpers/use-kilat';
+import { freePort } from '../../src/dev/embedded-redis';
+import { formSession, postForm } from '../helpers/forms';
 
 async function subscriberCount(k: Kilat): Promise<number> {
   return (await storedAddresses(k.api.core.subscribers)).length;
@@ -122,6 +124,33 @@ describe('health while Redis is down', () => {
       expect(Date.now() - started).toBeLessThan(3000);
       expect((await fetch(`${k.baseUrl}/healthz`)).status).toBe(200);
     } finally {
+      await k.stop();
+    }
+  });
+
+  test('a Redis that stops taking writes while the connection still looks ready gets 503, not 500', async () => {
+    // What a client sees when its master is demoted under it (a failover it has not followed yet),
+    // or in the moment between the socket ending and ioredis noticing: the connection is "ready"
+    // but every command fails. The reader gets "try again shortly", not "something went wrong".
+    const k = await startKilat({ workers: false });
+    const deadMaster = await freePort();
+    try {
+      const named = (await postJson(`${k.baseUrl}/api/keys`, { name: 'Desk', scopes: ['read'] }, bearer)).body.secret as string;
+      const session = await formSession(`${k.baseUrl}/`);
+      await k.redis.client.config('SET', 'replica-serve-stale-data', 'no');
+      await k.redis.client.replicaof('127.0.0.1', deadMaster);
+      expect(k.api.core.redis.status).toBe('ready');
+      const signup = await postJson(`${k.baseUrl}/api/subscriptions`, { email: 'a@b.co' });
+      expect(signup.status).toBe(503);
+      expect(signup.body.error.code).toBe('service_unavailable');
+      expect(signup.headers.get('retry-after')).toBe('5');
+      const stats = await fetch(`${k.baseUrl}/api/stats/signups`, { headers: { authorization: `Bearer ${named}` } });
+      expect(stats.status).toBe(503);
+      const form = await postForm(`${k.baseUrl}/subscribe`, { email: 'b@contoh.co.id' }, { session, headers: { accept: 'text/html' } });
+      expect(form.status).toBe(503);
+      expect(await form.text()).toMatch(/<h1>/);
+    } finally {
+      await k.redis.client.replicaof('NO', 'ONE');
       await k.stop();
     }
   });
