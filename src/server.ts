@@ -87,6 +87,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     embed: { stats: core.signups.stats, challenge: core.signups.challenge },
     signer: core.signer,
     audience: { stats: core.audience, subscribers: core.subscriberAdmin },
+    // adminRoutes first: its cross-origin guard (same-origin.ts) runs for every /admin router after it.
     extraRoutes: [
       adminRoutes({
         config,

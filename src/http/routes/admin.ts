@@ -20,6 +20,7 @@ import { normaliseAddress } from '../../subscribers/email-address';
 import { pageViewer, type Access } from '../access';
 import { hasScope } from '../../ops/api-keys';
 import { HttpError } from '../errors';
+import { requireSameOrigin } from '../same-origin';
 import type { SafeHtml } from '../pages/html';
 import { html } from '../pages/html';
 import { leftOutSection } from '../pages/left-out-section';
@@ -71,7 +72,9 @@ export function adminRoutes(deps: AdminDeps): Router {
   const editor = requireScope('publish');
   const form = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 50 });
   const schema = publishSchema(config.topics);
-  router.use('/admin', cookieParser());
+  // Before anything reads a cookie: a post from another origin of the same site carries the
+  // editor's SameSite=Strict session (see same-origin.ts). Covers every /admin router and Bull Board.
+  router.use('/admin', requireSameOrigin({ publicUrl: config.publicUrl }), cookieParser());
 
   const page = (res: Response, status: number, title: string, body: SafeHtml, opts: { signedIn?: boolean; refreshSeconds?: number } = {}) =>
     res
