@@ -16,9 +16,11 @@ export interface DurableWrites {
    * work. `write` must be idempotent (a retry may follow a write whose reply was lost). `what` and
    * `ids` name it in the shutdown log line should it never get through. With `confirmOn` (a key the
    * write touches) it only counts as done once a replica of that key's master has it too: a master
-   * that dies first takes the write with it, and `write` runs again on the one promoted.
+   * that dies first takes the write with it, and `write` runs again on the one promoted. With
+   * `maxWaitMs` (a request someone is waiting on) it gives up after that long and rejects with
+   * Redis's last error, which the caller answers as "try again shortly".
    */
-  run<T>(what: string, ids: Record<string, unknown>, write: () => Promise<T>, opts?: { confirmOn?: string }): Promise<T>;
+  run<T>(what: string, ids: Record<string, unknown>, write: () => Promise<T>, opts?: { confirmOn?: string; maxWaitMs?: number }): Promise<T>;
   /** Writes still waiting for Redis. */
   readonly waiting: number;
   /**
@@ -64,8 +66,9 @@ export function createDurableWrites(deps: { logger: Logger; replicas?: ReplicaCo
     deps.logger.error({ ...entry.ids, err: entry.err ?? 'no answer from Redis' }, `not recorded in Redis before shutdown: ${entry.what}`);
   };
 
-  async function attempt<T>(entry: { what: string; ids: Record<string, unknown>; err?: string; logged?: boolean }, write: () => Promise<T>, confirmOn?: string): Promise<T> {
+  async function attempt<T>(entry: { what: string; ids: Record<string, unknown>; err?: string; logged?: boolean }, write: () => Promise<T>, confirmOn?: string, maxWaitMs?: number): Promise<T> {
     let delay = FIRST_DELAY_MS;
+    const ownDeadline = maxWaitMs === undefined ? undefined : Date.now() + maxWaitMs;
     const replicas = confirmOn === undefined ? undefined : deps.replicas;
     for (;;) {
       try {
@@ -80,7 +83,12 @@ export function createDurableWrites(deps: { logger: Logger; replicas?: ReplicaCo
           giveUp(entry);
           throw new NotRecordedError(entry.what);
         }
-        await pause(deadline === undefined ? delay : Math.min(delay, Math.max(0, deadline - Date.now())));
+        if (ownDeadline !== undefined && Date.now() >= ownDeadline) {
+          deps.logger.warn({ ...entry.ids, err: entry.err, waitedMs: maxWaitMs }, `not recorded in Redis, gave up waiting: ${entry.what}`);
+          throw err;
+        }
+        const until = Math.min(deadline ?? Infinity, ownDeadline ?? Infinity);
+        await pause(Number.isFinite(until) ? Math.min(delay, Math.max(0, until - Date.now())) : delay);
         delay = Math.min(delay * 2, MAX_DELAY_MS);
       }
     }
@@ -90,7 +98,7 @@ export function createDurableWrites(deps: { logger: Logger; replicas?: ReplicaCo
     run(what, ids, write, opts) {
       const entry = { what, ids };
       waiting++;
-      const p = attempt(entry, write, opts?.confirmOn).finally(() => {
+      const p = attempt(entry, write, opts?.confirmOn, opts?.maxWaitMs).finally(() => {
         waiting--;
         pending.delete(p);
       });

@@ -52,6 +52,7 @@ export async function startApi(config: ResolvedConfig, logger: Logger): Promise<
     redis: core.redis,
     catalog,
     alerts: core.alerts,
+    durable: core.durable,
     subscriptions: new SubscriptionService({
       subscribers: core.subscribers,
       signer: core.signer,

@@ -15,7 +15,7 @@ import type { Config, Locale } from '../config';
 import type { Catalog } from '../i18n';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis';
-import { isRedisUnavailable } from '../durable-writes';
+import { isRedisUnavailable, type DurableWrites } from '../durable-writes';
 import type { AlertAction, AlertStore, ControlResult } from '../alerts/alert-store';
 import type { EditInput, PublishInput, PublishResult, editScheduled } from '../alerts/publish';
 import type { ArticleInput } from '../article';
@@ -46,6 +46,12 @@ export interface AppDeps {
   redis: Redis;
   catalog: Catalog;
   subscriptions: SubscriptionService;
+  /**
+   * Retries the writes of what a reader already did (a confirmation click, an unsubscribe) through a
+   * Redis failover or restart, up to REDIS_FAILOVER_WAIT_MS, instead of answering 503 at once: a mail
+   * client's one-click unsubscribe is posted once and not sent again. Absent: 503 at once.
+   */
+  durable?: DurableWrites;
   /** Applies bounce and complaint reports (POST /api/webhooks/bounces). */
   bounces?: BounceHandler;
   alerts: AlertStore;

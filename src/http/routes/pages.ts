@@ -75,8 +75,14 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
     page(res, 200, r.locale, s.page.checkInboxTitle, messageBody(s.page.checkInbox));
   });
 
-  router.get('/confirm', requireRedis, async (req, res) => {
-    const result = await deps.subscriptions.confirm(req.query.token);
+  // What the reader did happened: the confirmation and the unsubscribe below wait out a Redis
+  // failover or restart (bounded) rather than answer 503 (app.ts, AppDeps.durable). Both are
+  // idempotent, so a try whose reply was lost does no harm when it runs again.
+  const recorded = <T>(what: string, write: () => Promise<T>): Promise<T> =>
+    deps.durable ? deps.durable.run(what, {}, write, { maxWaitMs: config.redisFailoverWaitMs }) : write();
+
+  router.get('/confirm', async (req, res) => {
+    const result = await recorded('confirmation click', () => deps.subscriptions.confirm(req.query.token));
     if (!result.ok) return linkFailure(req, res, result.code);
     const locale = result.subscriber.locale;
     const p = catalog[locale].page;
@@ -98,9 +104,9 @@ export function pageRoutes(deps: AppDeps, requireRedis: RequestHandler, intake: 
 
   // One-click (RFC 8058): a POST with the token unsubscribes at once, no cookie or CSRF token needed.
   // Our own pages' buttons post here too and say which they are (`via`); a mail client's one-click does not.
-  router.post('/unsubscribe', form, requireRedis, async (req, res) => {
+  router.post('/unsubscribe', form, async (req, res) => {
     const via = (req.body as Record<string, unknown> | undefined)?.via;
-    const result = await deps.subscriptions.unsubscribe(req.query.token, 'unsubscribe', via === 'footer' || via === 'preferences' ? via : 'one-click');
+    const result = await recorded('unsubscribe', () => deps.subscriptions.unsubscribe(req.query.token, 'unsubscribe', via === 'footer' || via === 'preferences' ? via : 'one-click'));
     if (!result.ok) return linkFailure(req, res, result.code);
     const p = catalog[result.subscriber.locale].page;
     page(res, 200, result.subscriber.locale, p.unsubscribedTitle, messageBody(p.unsubscribed));
