@@ -51,7 +51,14 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
 
   const canOpen = () => open < limit && (proven || opening === 0);
 
+  // An idle connection first: a waiter put back after the relay refused an extra connection must get
+  // one that is already open, or it waits for ever beside it.
   const kick = () => {
+    while (waiters.length > 0 && idle.length > 0) {
+      const c = idle.pop()!;
+      if (c.broken) open--;
+      else waiters.shift()!.resolve(c);
+    }
     while (waiters.length > 0 && canOpen()) openFor(waiters.shift()!);
   };
 
@@ -150,10 +157,12 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
     async warm(n) {
       const first = await acquire();
       const info = first.info;
-      const more: Promise<SmtpConnection>[] = [];
-      for (let i = 1; i < Math.min(n, limit); i++) more.push(acquire());
+      // Each one goes back as soon as it is had: holding them until all are open waited for ever on a
+      // relay that takes fewer connections than `n`, with every send queued behind.
+      const more: Promise<void>[] = [];
+      for (let i = 1; i < Math.min(n, limit); i++) more.push(acquire().then(release));
       release(first);
-      for (const c of await Promise.allSettled(more)) if (c.status === 'fulfilled') release(c.value);
+      await Promise.allSettled(more);
       return info;
     },
     async close() {
