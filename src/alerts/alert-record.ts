@@ -81,6 +81,8 @@ export interface AlertRecord {
   followUp?: FollowUp;
   /** Finished batches a breaker trip made owed again, not yet queued again (see requeue in send-batch). */
   reopen?: { trip: number; batches: BatchRef[] };
+  /** How many times it was resumed: a batch run keeps the count it read, see DeliveryLedger. */
+  resumes: number;
 }
 
 const RECENT_ALERTS = 200;
@@ -142,7 +144,7 @@ export class AlertRecords extends ScriptedStore {
   }
 
   async get(id: string): Promise<AlertRecord | undefined> {
-    const [article, state, createdAt, reopen, reopenTrip, publishAt, updates, thread, threadSubject] = await this.redis.hmget(
+    const [article, state, createdAt, reopen, reopenTrip, publishAt, updates, thread, threadSubject, resumes] = await this.redis.hmget(
       this.keys.alert(id),
       'article',
       'state',
@@ -153,6 +155,7 @@ export class AlertRecords extends ScriptedStore {
       'updates',
       'thread',
       'threadSubject',
+      'resumes',
     );
     if (!article || !state) return undefined;
     return {
@@ -160,6 +163,7 @@ export class AlertRecords extends ScriptedStore {
       article: JSON.parse(article) as Article,
       state: state as AlertState,
       createdAt: Number(createdAt ?? 0),
+      resumes: Number(resumes ?? 0),
       ...(publishAt ? { publishAt: Number(publishAt) } : {}),
       ...(updates && thread ? { followUp: { updates, thread: thread.split(','), subject: threadSubject ?? '' } } : {}),
       ...(reopen ? { reopen: { trip: Number(reopenTrip), batches: JSON.parse(reopen) as BatchRef[] } } : {}),
@@ -243,15 +247,17 @@ export class AlertRecords extends ScriptedStore {
   /**
    * Kilat pauses the alert itself (the relay or its configuration refused it), with a reason the
    * operator reads in GET /api/alerts/:id, /admin and `kilat alerts status`. True when this call
-   * paused it (so exactly one process reports it); false when it was already paused or finished.
+   * paused it (so exactly one process reports it); false when it was already paused or finished,
+   * or was resumed since the run that asks read it (`resumes`, see DeliveryLedger).
    */
-  async autoPause(id: string, reason: string, now = Date.now()): Promise<boolean> {
-    const r = await this.runControl(id, 'autopause', now, reason.slice(0, 500));
+  async autoPause(id: string, reason: string, resumes: number, now = Date.now()): Promise<boolean> {
+    const r = await this.runControl(id, 'autopause', now, reason.slice(0, 500), resumes);
     return r.ok && r.changed;
   }
 
-  private async runControl(id: string, action: AlertAction | 'autopause', now: number, reason: string): Promise<ControlResult> {
-    const [result, state] = (await this.run('control', [this.keys.alert(id), this.keys.batchesDone(id), this.keys.alertBreaker(id, 'reopened')], [action, now, reason])) as [
+  private async runControl(id: string, action: AlertAction | 'autopause', now: number, reason: string, resumes = 0): Promise<ControlResult> {
+    const keys = [this.keys.alert(id), this.keys.batchesDone(id), this.keys.alertBreaker(id, 'reopened'), this.keys.alertBreaker(id, 'deferring')];
+    const [result, state] = (await this.run('control', keys, [action, now, reason, resumes])) as [
       string,
       string,
     ];

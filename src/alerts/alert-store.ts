@@ -34,20 +34,20 @@ export class AlertStore extends AlertRecords {
   }
 
   /** One hard bounce, through the circuit breaker; see DeliveryLedger.hardBounce. */
-  hardBounce(id: string, subscriberId: number, batch: BatchRef, opts: { limit: number; reason: string }, now = Date.now()): Promise<HardBounceVerdict> {
+  hardBounce(id: string, subscriberId: number, batch: BatchRef, opts: { limit: number; reason: string; resumes: number }, now = Date.now()): Promise<HardBounceVerdict> {
     return this.ledger.hardBounce(id, subscriberId, batch, opts, now);
   }
 
-  relayRefusal(id: string, limit: number, reason: string, now = Date.now()): Promise<'paused' | 'counted' | 'held'> {
-    return this.ledger.relayRefusal(id, limit, reason, now);
+  relayRefusal(id: string, limit: number, reason: string, resumes: number, now = Date.now()): Promise<'paused' | 'counted' | 'held'> {
+    return this.ledger.relayRefusal(id, limit, reason, resumes, now);
   }
 
-  noteDeferrals(id: string, batch: BatchRef, n: number): Promise<void> {
-    return this.ledger.noteDeferrals(id, batch, n);
+  noteDeferrals(id: string, batch: BatchRef, n: number, resumes: number): Promise<void> {
+    return this.ledger.noteDeferrals(id, batch, n, resumes);
   }
 
-  deferredAtLast(id: string, batch: BatchRef, n: number, min: number, reason: string, now = Date.now()): Promise<'paused' | 'soft' | 'held'> {
-    return this.ledger.deferredAtLast(id, batch, n, min, reason, now);
+  deferredAtLast(id: string, batch: BatchRef, n: number, min: number, reason: string, resumes: number, now = Date.now()): Promise<'paused' | 'soft' | 'held'> {
+    return this.ledger.deferredAtLast(id, batch, n, min, reason, resumes, now);
   }
 
   wasUnbounced(id: string, subscriberId: number): Promise<boolean> {

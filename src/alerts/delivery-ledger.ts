@@ -11,7 +11,7 @@ export type HardBounceVerdict =
   | { kind: 'suppress' }
   /** This bounce tripped the breaker: the alert is paused, `undo` are the ids to un-suppress, `reopen` the finished batches that owe them. */
   | { kind: 'tripped'; trip: number; undo: number[]; reopen: BatchRef[] }
-  /** The alert is no longer sending (paused, cancelled): nothing recorded, the recipient is still owed. */
+  /** The alert is no longer sending (paused, cancelled), or was resumed since the run began: nothing recorded, the recipient is still owed. */
   | { kind: 'held' }
   /** The recipient already had an outcome. */
   | { kind: 'settled' };
@@ -29,6 +29,11 @@ export interface BatchRef {
 export const batchKey = (b: BatchRef) => `${b.shard}:${b.after}:${b.upTo}`;
 
 /**
+ * `resumes` below is the alert's resume count when the batch run read the alert (AlertRecord.resumes):
+ * the breakers take a run's evidence only while the alert has not been resumed since, so an answer
+ * to a send made before a pause cannot pause the resumed alert or count against a reader
+ * (commands/includes/run-is-current.lua).
+ *
  * Who of an alert's recipients got it: three bitmaps indexed by subscriber id (sent, failed,
  * skipped; 125 KB each per million subscribers), so marking and checking are O(1) each, all under
  * the alert's {a<id>} hash tag. Beside them the relay's breakers that read the ledger: the hard-
@@ -44,7 +49,7 @@ export class DeliveryLedger extends ScriptedStore {
    * One hard bounce, through the circuit breaker (see commands/hard-bounce-9.lua). `reason` is the pause reason
    * should this bounce trip it; `{n}` in it becomes the number of bounces undone.
    */
-  async hardBounce(id: string, subscriberId: number, batch: BatchRef, opts: { limit: number; reason: string }, now = Date.now()): Promise<HardBounceVerdict> {
+  async hardBounce(id: string, subscriberId: number, batch: BatchRef, opts: { limit: number; reason: string; resumes: number }, now = Date.now()): Promise<HardBounceVerdict> {
     const keys = [
       this.keys.alert(id),
       ...this.ledgerKeys(id),
@@ -54,7 +59,7 @@ export class DeliveryLedger extends ScriptedStore {
       this.keys.alertBreaker(id, 'reopened'),
       this.keys.alertBreaker(id, 'unbounced'),
     ];
-    const r = (await this.run('hard-bounce', keys, [subscriberId, batchKey(batch), JSON.stringify(batch), opts.limit, opts.reason.slice(0, 500), now])) as string[];
+    const r = (await this.run('hard-bounce', keys, [subscriberId, batchKey(batch), JSON.stringify(batch), opts.limit, opts.reason.slice(0, 500), now, opts.resumes])) as string[];
     if (r[0] === 'tripped') {
       return { kind: 'tripped', trip: Number(r[1]), undo: r[2] ? r[2].split(',').map(Number) : [], reopen: JSON.parse(r[3]!) as BatchRef[] };
     }
@@ -62,19 +67,19 @@ export class DeliveryLedger extends ScriptedStore {
   }
 
   /** One recipient refused by the relay for its own reasons; see commands/relay-refusal-1.lua. */
-  async relayRefusal(id: string, limit: number, reason: string, now = Date.now()): Promise<'paused' | 'counted' | 'held'> {
-    return (await this.run('relay-refusal', [this.keys.alert(id)], [limit, reason.slice(0, 500), now])) as 'paused' | 'counted' | 'held';
+  async relayRefusal(id: string, limit: number, reason: string, resumes: number, now = Date.now()): Promise<'paused' | 'counted' | 'held'> {
+    return (await this.run('relay-refusal', [this.keys.alert(id)], [limit, reason.slice(0, 500), now, resumes])) as 'paused' | 'counted' | 'held';
   }
 
   /** How many of a batch's recipients its latest attempt left deferred; see commands/note-deferrals-2.lua. */
-  async noteDeferrals(id: string, batch: BatchRef, n: number): Promise<void> {
-    await this.run('note-deferrals', [this.keys.alert(id), this.keys.alertBreaker(id, 'deferring')], [batchKey(batch), n]);
+  async noteDeferrals(id: string, batch: BatchRef, n: number, resumes: number): Promise<void> {
+    await this.run('note-deferrals', [this.keys.alert(id), this.keys.alertBreaker(id, 'deferring')], [batchKey(batch), n, resumes]);
   }
 
   /** `n` recipients still deferred at a batch's last attempt; see commands/deferred-at-last-2.lua. */
-  async deferredAtLast(id: string, batch: BatchRef, n: number, min: number, reason: string, now = Date.now()): Promise<'paused' | 'soft' | 'held'> {
+  async deferredAtLast(id: string, batch: BatchRef, n: number, min: number, reason: string, resumes: number, now = Date.now()): Promise<'paused' | 'soft' | 'held'> {
     const keys = [this.keys.alert(id), this.keys.alertBreaker(id, 'deferring')];
-    return (await this.run('deferred-at-last', keys, [batchKey(batch), n, min, reason.slice(0, 500), now])) as 'paused' | 'soft' | 'held';
+    return (await this.run('deferred-at-last', keys, [batchKey(batch), n, min, reason.slice(0, 500), now, resumes])) as 'paused' | 'soft' | 'held';
   }
 
   /** Whether a breaker trip undid this subscriber's bounce after it was recorded (then its suppression must go too). */

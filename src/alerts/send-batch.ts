@@ -276,8 +276,8 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
   }
 
   /** Kilat pauses the alert itself; one process wins, logs one error line and tells the observers. */
-  async function selfPause(alertId: string, cause: PauseCause, reason: string, log: Logger, fields: Record<string, unknown> = {}): Promise<string> {
-    if (!(await deps.alerts.autoPause(alertId, reason))) return (await deps.alerts.state(alertId)) ?? 'missing';
+  async function selfPause(alertId: string, resumes: number, cause: PauseCause, reason: string, log: Logger, fields: Record<string, unknown> = {}): Promise<string> {
+    if (!(await deps.alerts.autoPause(alertId, reason, resumes))) return (await deps.alerts.state(alertId)) ?? 'missing';
     log.error({ cause, reason, ...fields }, `alert paused: ${reason}`);
     await deps.onSelfPause?.(alertId, cause, reason);
     return 'paused';
@@ -315,6 +315,8 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         return { sent: 0, failed: 0, skipped: 0, retry: 0, state: alert.state };
       }
       const article = alert.article;
+      // What the relay tells this run counts only until the alert is resumed (see DeliveryLedger).
+      const resumes = alert.resumes;
       // Re-read the alert's state while sending, at most every STATE_POLL_MS, shared by the
       // concurrent senders below: pause and cancel stop the batch between two messages.
       let stoppedBy: 'paused' | 'cancelled' | 'failed' | undefined;
@@ -390,7 +392,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const reason =
           `the relay refused {n} recipients as unknown or disabled addresses with hardly a delivery between them (last: ${failure.message}); ` +
           'a misrouted relay or a blocked sending IP does that, not that many readers at once, so nobody was suppressed for it';
-        const verdict = await keep('hard bounce', { alertId, subscriberId: r.id }, () => deps.alerts.hardBounce(alertId, r.id, batch, { limit: BREAKER_LIMIT, reason }));
+        const verdict = await keep('hard bounce', { alertId, subscriberId: r.id }, () => deps.alerts.hardBounce(alertId, r.id, batch, { limit: BREAKER_LIMIT, reason, resumes }));
         if (verdict.kind === 'suppress') {
           failed++;
           deps.observer?.failed(alertId);
@@ -407,7 +409,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           await requeueReopened(alertId, { trip: verdict.trip, batches: verdict.reopen });
           await deps.onSelfPause?.(alertId, 'recipients', tripped);
         }
-        // 'held': the alert stopped sending meanwhile, the recipient is still owed; 'settled': nothing to do.
+        // 'held': the alert stopped sending or was resumed meanwhile, the recipient is still owed; 'settled': nothing to do.
       };
 
       const { buildFailure } = await sendCopies({
@@ -441,7 +443,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
               return;
             }
             refused.push({ subscriber: r, failure });
-            const verdict = await deps.alerts.relayRefusal(alertId, RELAY_RUN_TO_STOP, failure.reason);
+            const verdict = await deps.alerts.relayRefusal(alertId, RELAY_RUN_TO_STOP, failure.reason, resumes);
             if (verdict === 'paused') {
               stoppedBy = 'paused';
               log.error({ cause: 'relay', reason: failure.reason }, `alert paused: ${failure.reason}`);
@@ -478,8 +480,10 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
           log.debug({ sent, relayFailures: relay.length, attempt: attempt.attempt, err: worst.failure.message }, 'relay failing; batch will be retried');
           throw new RetryableBatchError(relay.length + temporary.length, worst.failure.message);
         }
-        const state = await selfPause(alertId, 'relay', worst.failure.reason, log, { relayFailures: relay.length, attempt: attempt.attempt, sent });
-        return { sent, failed, skipped: skipped.length, retry: 0, state };
+        const state = await selfPause(alertId, resumes, 'relay', worst.failure.reason, log, { relayFailures: relay.length, attempt: attempt.attempt, sent });
+        // Not paused by this run (paused already, or resumed since it began): they are still owed, and
+        // the batch runs again; a result without a retry would end the job with the batch unfinished.
+        return { sent, failed, skipped: skipped.length, retry: relay.length + temporary.length, state };
       }
       // An address this relay cannot take (it needs SMTPUTF8): not sent, never held against the reader.
       if (unsendable.length > 0) {
@@ -497,14 +501,14 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         const sample = retry[retry.length - 1]!.failure.message;
         if (attempt.attempt < attempt.maxAttempts) {
           log.debug({ sent, failed, retry: retry.length, attempt: attempt.attempt, err: sample }, 'temporary failures; batch will be retried');
-          await deps.alerts.noteDeferrals(alertId, batch, temporary.length);
+          await deps.alerts.noteDeferrals(alertId, batch, temporary.length, resumes);
           throw new RetryableBatchError(retry.length, sample);
         }
         if (temporary.length > 0) {
           const reason =
             `the relay deferred {d} recipients through all ${attempt.maxAttempts} attempts and delivered {sent} (last: ${temporary[temporary.length - 1]!.failure.message}); ` +
             'that is the relay, not their mailboxes, so nobody got a soft bounce';
-          const verdict = await deps.alerts.deferredAtLast(alertId, batch, temporary.length, DEFERRAL_MIN, reason);
+          const verdict = await deps.alerts.deferredAtLast(alertId, batch, temporary.length, DEFERRAL_MIN, reason, resumes);
           if (verdict !== 'soft') {
             const state = verdict === 'paused' ? 'paused' : ((await deps.alerts.state(alertId)) ?? 'missing');
             if (verdict === 'paused') {
@@ -512,7 +516,9 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
               log.error({ cause: 'deferrals', reason: status?.reason }, `alert paused: ${status?.reason}`);
               await deps.onSelfPause?.(alertId, 'deferrals', status?.reason ?? reason);
             }
-            return { sent, failed, skipped: skipped.length, retry: 0, state };
+            // 'held' (paused, or resumed since this run began, as the state read above may already
+            // say 'sending'): all of them are still owed, so the batch runs again.
+            return { sent, failed, skipped: skipped.length, retry: retry.length, state };
           }
         }
         // Out of attempts: these recipients are recorded as failed (soft) and the batch completes.
@@ -529,7 +535,7 @@ export function createBatchSender(deps: BatchSenderDeps): BatchSender {
         if (suppressed.length > 0) log.warn({ suppressed: suppressed.length }, 'soft bounce limit reached; addresses suppressed');
       }
       await deps.subscribers.clearSoftBounces(batch.shard, delivered);
-      if (attempt.attempt > 1) await deps.alerts.noteDeferrals(alertId, batch, 0);
+      if (attempt.attempt > 1) await deps.alerts.noteDeferrals(alertId, batch, 0, resumes);
       const unsettled = await deps.alerts.unsettled(alertId, inRange);
       // Recipients this run took that still have no outcome: held (the alert paused under a send in
       // flight) or made owed again by a breaker trip. The batch is not done: it runs again.

@@ -12,7 +12,7 @@ import { useKilat } from '../helpers/use-kilat';
  * run yet (the send queue held), paused by Kilat one whose relay refused the message (then the
  * relay is fixed before the action), failed one the store failed (what a template that cannot be
  * rendered does, test/alerts/render-failure.test.ts), scheduled one published with a publishAt a
- * few seconds ahead. Expected outcomes are the store's control rules (src/alerts/commands/control-3.lua).
+ * few seconds ahead. Expected outcomes are the store's control rules (src/alerts/commands/control-4.lua).
  */
 const READERS = 24;
 

@@ -42,7 +42,8 @@ export interface RelayConfig {
 export interface RelayPolicy {
   /** Return a reply to refuse. */
   mailFrom?: (from: string, session: SMTPServerSession) => RelayReply | undefined;
-  rcptTo?: (to: string, session: SMTPServerSession) => RelayReply | undefined;
+  /** A promise holds the reply back until it settles (a relay that answers slowly). */
+  rcptTo?: (to: string, session: SMTPServerSession) => RelayReply | undefined | Promise<RelayReply | undefined>;
   /** After the whole message arrived. */
   data?: (to: string[], raw: string) => RelayReply | undefined;
 }
@@ -133,7 +134,8 @@ export async function startSmtpRelay(config: RelayConfig = {}, opts: { port?: nu
     onRcptTo(address, session, cb) {
       state.rcptCount++;
       const reply = policy.rcptTo?.(address.address, session);
-      cb(reply ? refusal(reply) : undefined);
+      if (reply instanceof Promise) void reply.then((r) => cb(r ? refusal(r) : undefined));
+      else cb(reply ? refusal(reply) : undefined);
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];

@@ -6,11 +6,14 @@
   KEYS[1] alert  KEYS[2] deferring
   ARGV[1] batch key  ARGV[2] n  ARGV[3] min
   ARGV[4] pause reason ('{d}' and '{sent}' are filled in)  ARGV[5] now (ms)
+  ARGV[6] the run's resume count
 
-  Returns 'paused', 'soft' (the mailboxes: soft bounces) or 'held' (the alert is not sending).
+  Returns 'paused', 'soft' (the mailboxes: soft bounces) or 'held' (the alert is not sending, or was
+  resumed since the run began: the recipients stay owed).
 ]]
 --- @include "pause-for-relay"
-if redis.call('HGET', KEYS[1], 'state') ~= 'sending' then return 'held' end
+--- @include "run-is-current"
+if not runIsCurrent(KEYS[1], ARGV[6]) then return 'held' end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 local d = 0
 for _, v in ipairs(redis.call('HVALS', KEYS[2])) do d = d + tonumber(v) end

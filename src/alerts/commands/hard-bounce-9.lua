@@ -9,13 +9,16 @@
   KEYS[7] batches done  KEYS[8] reopened  KEYS[9] unbounced
   ARGV[1] subscriber id  ARGV[2] batch key  ARGV[3] batch JSON  ARGV[4] limit
   ARGV[5] pause reason ('{n}' becomes the number of bounces undone)  ARGV[6] now (ms)
+  ARGV[7] the run's resume count
 
-  Returns {'suppress'}, {'held'} (the alert is not sending), {'settled'} (already had an outcome)
+  Returns {'suppress'}, {'held'} (the alert is not sending, or was resumed since the run began: a
+  refusal from before the operator's fix suppresses nobody), {'settled'} (already had an outcome)
   or {'tripped', trip, comma-joined ids undone, JSON array of reopened batches}.
 ]]
 --- @include "has-outcome"
 --- @include "pause-for-relay"
-if redis.call('HGET', KEYS[1], 'state') ~= 'sending' then return {'held'} end
+--- @include "run-is-current"
+if not runIsCurrent(KEYS[1], ARGV[7]) then return {'held'} end
 local id = tonumber(ARGV[1])
 if hasOutcome(KEYS[2], KEYS[3], KEYS[4], id) then return {'settled'} end
 redis.call('SETBIT', KEYS[3], id, 1)
